@@ -1,0 +1,1 @@
+// Exports of the ed25519 kernels (see assembly/index.ts).

@@ -1,0 +1,1 @@
+// Exports of the mine kernels (see assembly/index.ts).

@@ -1,0 +1,1 @@
+// Exports of the sha256 kernels (see assembly/index.ts).
