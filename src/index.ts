@@ -1,3 +1,5 @@
 // hashlane: the package root. Await ready() once, then call anything below.
 export { ready, loadEngine, simdSupported, EngineLoadError, EngineNotReadyError } from './engine/index.js';
 export type { Backend, Engine, LoadOptions, WasmSource } from './engine/index.js';
+export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
+export type { Sha256Hasher } from './hash/index.js';
