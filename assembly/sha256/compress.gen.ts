@@ -4,17 +4,20 @@
 // K and H(0) are read from consts.ts at generation time and appear here as literals.
 
 
+// W + K of the block being compressed, for the variants that keep it in memory.
+const WK: usize = memory.data(256, 16);
+
 @inline function bsig0(x: u32): u32 {
-  return rotr<u32>(x, 2) ^ rotr<u32>(x, 13) ^ rotr<u32>(x, 22);
+  return rotr<u32>(x ^ rotr<u32>(x, 11) ^ rotr<u32>(x, 20), 2);
 }
 @inline function bsig1(x: u32): u32 {
-  return rotr<u32>(x, 6) ^ rotr<u32>(x, 11) ^ rotr<u32>(x, 25);
+  return rotr<u32>(x ^ rotr<u32>(x, 5) ^ rotr<u32>(x, 19), 6);
 }
 @inline function ssig0(x: u32): u32 {
-  return rotr<u32>(x, 7) ^ rotr<u32>(x, 18) ^ (x >>> 3);
+  return rotr<u32>(x ^ rotr<u32>(x, 11), 7) ^ (x >>> 3);
 }
 @inline function ssig1(x: u32): u32 {
-  return rotr<u32>(x, 17) ^ rotr<u32>(x, 19) ^ (x >>> 10);
+  return rotr<u32>(x ^ rotr<u32>(x, 2), 17) ^ (x >>> 10);
 }
 
 
