@@ -186,7 +186,9 @@ export class WorkerPool {
     if (!g.Deno && g.process?.versions?.node) {
       const name = 'node:worker_threads';
       const wt = await import(/* @vite-ignore */ name);
-      const w = new wt.Worker(this.url);
+      // Workers inherit execArgv; --input-type (node -e) is refused for a file worker.
+      const execArgv = (g.process.execArgv as string[]).filter((a) => !a.startsWith('--input-type'));
+      const w = new wt.Worker(this.url, { execArgv });
       slot = {
         post: (m) => w.postMessage(m),
         terminate: () => w.terminate(),
