@@ -26,3 +26,5 @@ export {
 } from './pow/index.js';
 export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult } from './pow/index.js';
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
+export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
+export type { Sha256Hasher } from './hash/index.js';
