@@ -23,7 +23,7 @@ function runSmokeCli(cmd: string, args: string[]): Promise<SmokeReport> {
     execFile(
       cmd,
       args,
-      { cwd: root, timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
+      { cwd: root, timeout: 30_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
       (err, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('SMOKE-RESULT '));
         if (!line) {
