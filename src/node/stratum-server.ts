@@ -54,14 +54,16 @@ export const StratumErr = {
 export const DIFF1_TARGET = 0xffffn << 208n;
 
 export function targetToDifficulty(target: bigint): number {
-  return Number((DIFF1_TARGET * 1_000_000n) / (target === 0n ? 1n : target)) / 1e6;
+  // Floats keep ~16 digits over the whole range, which devnets (difficulty << 1) need.
+  return Number(DIFF1_TARGET) / Number(target === 0n ? 1n : target);
 }
 
+const MAX_TARGET = (1n << 256n) - 1n;
+
 export function difficultyToTarget(difficulty: number): bigint {
-  // Fixed point so that fractional difficulties (devnets) keep their precision.
-  const scaled = BigInt(Math.max(1, Math.round(difficulty * 2 ** 32)));
-  const t = (DIFF1_TARGET << 32n) / scaled;
-  return t > (1n << 256n) - 1n ? (1n << 256n) - 1n : t;
+  if (!(difficulty > 0)) return MAX_TARGET;
+  const t = Number.isSafeInteger(difficulty) ? DIFF1_TARGET / BigInt(difficulty) : BigInt(Math.floor(Number(DIFF1_TARGET) / difficulty));
+  return t > MAX_TARGET ? MAX_TARGET : t;
 }
 
 const sha256d = (b: Uint8Array): Uint8Array =>
