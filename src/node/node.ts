@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ready } from '../engine/index.js';
@@ -63,8 +64,9 @@ interface MinerKeyFile {
 /**
  * A full node: the chain on LevelDB, the mempool, the WebSocket peer network with
  * header-first sync and gossip, JSON-RPC, a Stratum server and an optional local miner.
+ * Emits 'tip' (TipChangeEvent) after every active-chain change.
  */
-export class HashlaneNode {
+export class HashlaneNode extends EventEmitter {
   readonly params: ChainParams;
   chain!: Chain;
   mempool!: Mempool;
@@ -80,6 +82,7 @@ export class HashlaneNode {
   readonly startedAt = Date.now();
 
   private constructor(readonly opts: NodeOptions) {
+    super();
     this.params = opts.params;
     this.log = opts.log ?? (() => {});
   }
@@ -165,6 +168,7 @@ export class HashlaneNode {
     for (const b of ev.disconnected) for (const tx of b.txs) if (this.mempool.has(txid(tx))) this.sync.announceTx(txid(tx));
     this.miner?.restart();
     void this.stratum?.newWork(true);
+    this.emit('tip', ev);
   }
 
   status(): NodeStatus {

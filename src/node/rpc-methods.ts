@@ -257,6 +257,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     params: [],
     handler: () => ({
       chain: node.params.name,
+      chainid: node.params.chainId,
       blocks: chain().height,
       bestblockhash: toDisplayHex(chain().tip.hash),
       chainwork: chain().tip.chainWork.toString(16).padStart(64, '0'),
