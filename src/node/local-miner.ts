@@ -54,44 +54,60 @@ export class LocalMiner {
   }
 
   private async run(): Promise<void> {
-    let lastFound = 0;
     while (this.running) {
-      const wait = (this.opts.blockIntervalMs ?? 0) - (Date.now() - lastFound);
-      const template = createBlockTemplate(this.chain, this.mempool, { coinbaseTo: this.opts.address, coinbasePayload: this.extranonce() });
-      // Do not run ahead of the future-time limit (fast devnets can outpace the clock's MTP rule).
-      const ahead = template.header.time - (this.chain.clock() + this.chain.params.maxFutureBlockTime - 1);
-      const pause = Math.max(wait, ahead > 0 ? ahead * 1000 : 0);
-      const ctrl = new AbortController();
-      this.ctrl = ctrl;
-      if (pause > 0) {
-        await sleep(pause, ctrl.signal);
-        if (!this.running) break;
-        if (ctrl.signal.aborted) continue;
-      }
-      const timer = setTimeout(() => ctrl.abort(new Error('refresh')), this.opts.refreshMs ?? 10_000);
-      let found: { header: Uint8Array } | null = null;
       try {
-        found = await mine(encodeHeader(template.header), template.target, {
-          threads: this.opts.threads,
-          signal: ctrl.signal,
-          onProgress: (p) => (this.hashesPerSecond = p.hashesPerSecond),
-        });
+        await this.round();
       } catch (err) {
-        if (!ctrl.signal.aborted) {
-          this.opts.log?.(`miner: ${(err as Error).message}`);
-          await sleep(1000);
-        }
-      } finally {
-        clearTimeout(timer);
+        // A miner problem must never take the node down; say it and try again shortly.
+        this.opts.log?.(`miner: ${(err as Error).message}`);
+        await sleep(1000);
       }
-      if (!found || !this.running) continue;
-      const block = completeBlock(template, decodeHeader(found.header));
-      const why = await this.opts.submit(block);
-      if (why === null) {
-        this.blocksFound++;
-        lastFound = Date.now();
-      } else if (why !== 'duplicate') this.opts.log?.(`miner: own block rejected: ${why}`);
     }
+  }
+
+  private lastFound = 0;
+
+  private async round(): Promise<void> {
+    const wait = (this.opts.blockIntervalMs ?? 0) - (Date.now() - this.lastFound);
+    const template = createBlockTemplate(this.chain, this.mempool, { coinbaseTo: this.opts.address, coinbasePayload: this.extranonce() });
+    // Do not run ahead of the future-time limit (fast devnets can outpace the clock's MTP rule).
+    const ahead = template.header.time - (this.chain.clock() + this.chain.params.maxFutureBlockTime - 1);
+    const pause = Math.max(wait, ahead > 0 ? ahead * 1000 : 0);
+    const ctrl = new AbortController();
+    this.ctrl = ctrl;
+    if (pause > 0) {
+      await sleep(pause, ctrl.signal);
+      if (!this.running || ctrl.signal.aborted) return;
+    }
+    const timer = setTimeout(() => ctrl.abort(new Error('refresh')), this.opts.refreshMs ?? 10_000);
+    let found: { header: Uint8Array } | null = null;
+    try {
+      found = await mine(encodeHeader(template.header), template.target, {
+        threads: this.opts.threads,
+        signal: ctrl.signal,
+        onProgress: (p) => (this.hashesPerSecond = p.hashesPerSecond),
+      });
+    } catch (err) {
+      if (!ctrl.signal.aborted) {
+        this.opts.log?.(`miner: ${(err as Error).message}`);
+        await sleep(1000);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!found || !this.running) return;
+    let block: Block;
+    try {
+      block = completeBlock(template, decodeHeader(found.header));
+    } catch (err) {
+      this.opts.log?.(`miner: ${(err as Error).message}`);
+      return;
+    }
+    const why = await this.opts.submit(block);
+    if (why === null) {
+      this.blocksFound++;
+      this.lastFound = Date.now();
+    } else if (why !== 'duplicate') this.opts.log?.(`miner: own block rejected: ${why}`);
   }
 
   private extranonce(): Uint8Array {
