@@ -28,3 +28,5 @@ export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult } f
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
 export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
+export { ed25519 } from './sig/index.js';
+export type { SignedItem } from './sig/index.js';
