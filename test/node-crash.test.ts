@@ -74,11 +74,14 @@ describe('crash consistency', () => {
         expect(startHeight).toBeGreaterThanOrEqual(prevHeight);
         const killAt = Date.now() + 400 + round * 150;
         let sent = 0;
-        while (Date.now() < killAt) {
+        let lastError = '';
+        // Run at least until the kill time and until a transaction went through in this round.
+        while (Date.now() < killAt || (sent === 0 && Date.now() < killAt + 10_000)) {
           const acct = (await rpc(port, 'getaccount', [Buffer.from(alice.pk).toString('hex')])).result;
           if (BigInt(acct.balance) > 10_000n) {
             const r = await rpc(port, 'sendrawtransaction', [transferHex(alice, bob.pk, 1n + BigInt(sent), acct.nextnonce, 500n)]);
             if (r.result) sent++;
+            else lastError = JSON.stringify(r.error);
           }
           const h = (await rpc(port, 'getblockcount')).result as number;
           const best = (await rpc(port, 'getblockhash', [h])).result as string;
@@ -95,7 +98,7 @@ describe('crash consistency', () => {
           expect(height, 'nothing committed is lost').toBeGreaterThanOrEqual(h);
           expect(Buffer.from(hashes[h]!, 'hex').reverse().toString('hex')).toBe(hash);
         }
-        expect(sent, 'transactions were flowing').toBeGreaterThan(0);
+        expect(sent, `transactions were flowing (${lastError})`).toBeGreaterThan(0);
         prevHeight = height;
       }
       expect(confirmed.size).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 // Helpers for the node tests: start nodes on free loopback ports, call RPC, wait, mine.
+import { ready } from '../../dist/index.js';
 import { HashlaneNode, type NodeOptions } from '../../dist/node/node.js';
 import { regtestParams } from '../../dist/chain/params.js';
 import { completeBlock } from '../../dist/chain/template.js';
@@ -7,6 +8,8 @@ import { encodeHeader, scanNonces, decodeHeader } from '../../dist/pow/index.js'
 import { ed25519 } from '../../dist/sig/index.js';
 
 export { regtestParams };
+
+await ready();
 
 export async function startNode(opts: Partial<NodeOptions> = {}): Promise<HashlaneNode> {
   return HashlaneNode.start({ params: regtestParams, dataDir: null, p2pPort: 0, rpcPort: 0, stratumPort: null, banMs: 60_000, ...opts });
