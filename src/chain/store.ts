@@ -1,0 +1,71 @@
+// Storage seam. The chain core talks to a tiny key-value interface; `LevelStore` adapts
+// any abstract-level database (memory-level here, classic-level through `level` in the
+// node), and `memoryStore()` is the in-memory default. Each block connect/disconnect is
+// one atomic `commit` (abstract-level batch).
+import { MemoryLevel } from 'memory-level';
+
+export type StoreOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+
+export interface ChainStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Applies all operations atomically, or none. */
+  commit(ops: StoreOp[]): Promise<void>;
+  /** Every entry whose key starts with `prefix`, in key order. */
+  entries(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]>;
+}
+
+/** The subset of abstract-level (v2/v3) that LevelStore uses; binary ('view') encodings. */
+export interface LevelLike {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  batch(ops: { type: 'put' | 'del'; key: Uint8Array; value?: Uint8Array }[]): Promise<void>;
+  iterator(options: { gte: Uint8Array; lt?: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]>;
+}
+
+/** Smallest key greater than every key starting with `prefix` (undefined: no bound). */
+function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
+  const end = prefix.slice();
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return undefined;
+}
+
+export class LevelStore implements ChainStore {
+  /** `db` must use keyEncoding and valueEncoding 'view' (Uint8Array). */
+  constructor(readonly db: LevelLike) {}
+
+  open(): Promise<void> {
+    return this.db.open();
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const v = await this.db.get(key);
+    return v ?? undefined;
+  }
+
+  commit(ops: StoreOp[]): Promise<void> {
+    return this.db.batch(ops);
+  }
+
+  async *entries(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const lt = prefixEnd(prefix);
+    const it = this.db.iterator(lt ? { gte: prefix, lt } : { gte: prefix });
+    for await (const entry of it) yield entry;
+  }
+}
+
+/** A fresh in-memory store (memory-level), the default of `Chain.open`. */
+export function memoryStore(): ChainStore {
+  return new LevelStore(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelLike);
+}
