@@ -200,19 +200,21 @@ export class Mempool {
     return { txid: id, replaced: old?.id, evicted: evicted.map((e) => e.id) };
   }
 
-  /** Evicts the lowest fee rate (with the sender's later nonces, which depend on it). */
+  /**
+   * Evicts the lowest fee rate among each sender's last (highest-nonce) transaction, so an
+   * eviction never leaves a later nonce without its predecessor.
+   */
   private trim(): MempoolEntry[] {
     const evicted: MempoolEntry[] = [];
     while (this.totalBytes > this.maxBytes && this.byId.size) {
       let worst: MempoolEntry | undefined;
-      for (const e of this.byId.values()) if (!worst || compareRate(e, worst) < 0) worst = e;
-      const m = this.bySender.get(worst!.from)!;
-      for (const e of [...m.values()]) {
-        if (e.tx.nonce >= worst!.tx.nonce) {
-          this.removeEntry(e);
-          evicted.push(e);
-        }
+      for (const m of this.bySender.values()) {
+        let last: MempoolEntry | undefined;
+        for (const e of m.values()) if (!last || e.tx.nonce > last.tx.nonce) last = e;
+        if (last && (!worst || compareRate(last, worst) < 0)) worst = last;
       }
+      this.removeEntry(worst!);
+      evicted.push(worst!);
     }
     return evicted;
   }

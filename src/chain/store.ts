@@ -37,6 +37,11 @@ function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
+// Some backends hand out Node Buffers; callers get plain Uint8Arrays everywhere.
+function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export class LevelStore implements ChainStore {
   /** `db` must use keyEncoding and valueEncoding 'view' (Uint8Array). */
   constructor(readonly db: LevelLike) {}
@@ -51,7 +56,7 @@ export class LevelStore implements ChainStore {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     const v = await this.db.get(key);
-    return v ?? undefined;
+    return v == null ? undefined : plain(v);
   }
 
   commit(ops: StoreOp[]): Promise<void> {
@@ -61,7 +66,7 @@ export class LevelStore implements ChainStore {
   async *entries(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]> {
     const lt = prefixEnd(prefix);
     const it = this.db.iterator(lt ? { gte: prefix, lt } : { gte: prefix });
-    for await (const entry of it) yield entry;
+    for await (const [k, v] of it) yield [plain(k), plain(v)];
   }
 }
 
