@@ -1,6 +1,33 @@
 // hashlane: the package root. Await ready() once, then call anything below.
 export { ready, loadEngine, simdSupported, EngineLoadError, EngineNotReadyError } from './engine/index.js';
 export type { Backend, Engine, LoadOptions, WasmSource } from './engine/index.js';
+export {
+  scanNonces,
+  mine,
+  encodeHeader,
+  decodeHeader,
+  bitsToTarget,
+  targetToBits,
+  decodeCompact,
+  blockWork,
+  difficulty,
+  hashToBigInt,
+  bigIntToHash,
+  checkProofOfWork,
+  hashDifficulty,
+  difficultyToTarget,
+  toDisplayHex,
+  fromDisplayHex,
+  headerHash,
+  withNonce,
+  CompactNegativeError,
+  CompactOverflowError,
+  HeaderError,
+} from './pow/index.js';
+export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult } from './pow/index.js';
+export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
+export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
+export type { Sha256Hasher } from './hash/index.js';
 // Chain core (issue 5): the whole API under `chain`, the main entry points by name.
 export * as chain from './chain/index.js';
 export {
