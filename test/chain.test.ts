@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../dist/index.js';
 import * as C from '../dist/chain/index.js';
-import { bitsToTarget, scanNonces, targetToBits } from '../dist/pow/index.js';
+import { bitsToTarget, encodeHeader, scanNonces, targetToBits } from '../dist/pow/index.js';
 import { keyOf, makeBlock, openChain, transfer, type Harness } from './support/chain.js';
 
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('devnet', () => {
       }
       now += 2;
       const t = C.createBlockTemplate(chain, mp, { coinbaseTo: miner.pk, time: now });
-      const r = scanNonces(t.header, t.target, 0, 0xffffffff);
+      const r = scanNonces(encodeHeader(t.header), t.target, 0, 0xffffffff);
       expect(r.nonce).not.toBeNull();
       hashes += r.hashes;
       const res = await chain.addBlock(C.encodeBlock(C.completeBlock(t, { nonce: r.nonce! })));

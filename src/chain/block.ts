@@ -8,7 +8,7 @@ import { decodeHeader, encodeHeader, type BlockHeader } from '../pow/index.js';
 export type { BlockHeader };
 import { Reader, Writer, varintSize } from './codec.js';
 import { DecodeError } from './errors.js';
-import { encodeTx, readTx, txid, TX_BASE_SIZE, type Transaction } from './tx.js';
+import { encodeTx, readTx, txids, TX_BASE_SIZE, type Transaction } from './tx.js';
 
 export const HEADER_SIZE = 80;
 /** Hard ceiling of the decoder; the consensus limit is `params.maxBlockSize`. */
@@ -33,9 +33,7 @@ export function blockHash(header: BlockHeader): Uint8Array {
 
 /** Merkle root over the txids (internal order). */
 export function computeMerkleRoot(txs: readonly Transaction[]): Uint8Array {
-  const leaves = new Uint8Array(txs.length * 32);
-  for (let i = 0; i < txs.length; i++) leaves.set(txid(txs[i]), i * 32);
-  return merkleRoot(leaves);
+  return merkleRoot(txids(txs));
 }
 
 export function blockSize(block: Block): number {

@@ -9,7 +9,7 @@
 import { blockHash, decodeBlock, encodeBlock, type Block, type BlockHeader } from './block.js';
 import { Reader, Writer } from './codec.js';
 import { ProofOfWork, type Consensus } from './consensus.js';
-import { ChainError, ValidationError } from './errors.js';
+import { ChainError, EncodeError, ValidationError } from './errors.js';
 import { bytesEqual, fromHex, toDisplayHex, toHex } from './hex.js';
 import { defineParams, genesisBlock, type ChainParams } from './params.js';
 import { medianTimePast, type HeaderInfo } from './retarget.js';
@@ -335,7 +335,12 @@ export class Chain implements AccountView {
 
   private async addBlockLocked(input: Block | Uint8Array): Promise<AddBlockResult> {
     const block = input instanceof Uint8Array ? decodeBlock(input, this.params.maxBlockSize) : input;
-    const hash = blockHash(block.header);
+    let hash: Uint8Array;
+    try {
+      hash = blockHash(block.header);
+    } catch (e) {
+      throw new EncodeError('encode-header', `the block header cannot be encoded: ${(e as Error).message}`);
+    }
     const known = this.index.get(toHex(hash));
     if (known) {
       if (known.status === 'invalid') throw new ValidationError('duplicate-invalid', `block ${toDisplayHex(hash)} is known to be invalid`);

@@ -1,7 +1,7 @@
 // The consensus engine seam: what the chain asks of "the thing that decides who may
 // extend the chain". Proof of work implements it now; PoS/DPoS would implement the same
 // calls (seal = a proposer signature, weight = stake instead of work, reward by stake).
-import { bitsToTarget, blockWork, hashToBigInt, type BlockHeader } from '../pow/index.js';
+import { blockWork, decodeCompact, hashToBigInt, type BlockHeader } from '../pow/index.js';
 import { ValidationError } from './errors.js';
 import { blockSubsidy, type ChainParams } from './params.js';
 import { nextBits, type HeaderInfo } from './retarget.js';
@@ -23,8 +23,8 @@ export class ProofOfWork implements Consensus {
   constructor(readonly params: ChainParams) {}
 
   checkSeal(header: BlockHeader, hash: Uint8Array): void {
-    const target = bitsToTarget(header.bits);
-    if (target <= 0n || target > this.params.powLimit) {
+    const { target, negative, overflow } = decodeCompact(header.bits >>> 0);
+    if (negative || overflow || target <= 0n || target > this.params.powLimit) {
       throw new ValidationError('bad-diffbits', `bits 0x${(header.bits >>> 0).toString(16)} decode to a target outside (0, powLimit]`);
     }
     if (hashToBigInt(hash) > target) {

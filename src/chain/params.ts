@@ -96,7 +96,12 @@ export function defineParams(preset: ChainParams, overrides: Partial<ChainParams
   };
   if (!Number.isInteger(p.chainId) || p.chainId < 0 || p.chainId > 0xffffffff) bad(`chainId must be a u32, got ${p.chainId}`);
   if (typeof p.powLimit !== 'bigint' || p.powLimit <= 0n || p.powLimit >= 1n << 256n) bad('powLimit must be a bigint in (0, 2^256)');
-  const gt = bitsToTarget(p.genesisBits);
+  let gt = 0n;
+  try {
+    gt = bitsToTarget(p.genesisBits);
+  } catch {
+    // negative or overflowing compact: reported just below
+  }
   if (gt <= 0n || gt > p.powLimit) bad(`genesisBits 0x${p.genesisBits.toString(16)} is not a target in (0, powLimit]`);
   if (!(p.targetBlockTime > 0) || !Number.isInteger(p.targetBlockTime)) bad('targetBlockTime must be a positive integer (seconds)');
   if (!(p.retargetInterval >= 1) || !Number.isInteger(p.retargetInterval)) bad('retargetInterval must be a positive integer');

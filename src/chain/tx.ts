@@ -9,7 +9,7 @@
 // txid = sha256d(full encoding, signature included): the merkle root then commits to the
 // signatures, and since verification requires S < L (ZIP215) a third party cannot
 // re-encode S to change a txid.
-import { sha256d } from '../hash/index.js';
+import { sha256Batch, sha256d } from '../hash/index.js';
 import { ed25519 } from '../sig/index.js';
 import { Reader, Writer } from './codec.js';
 import { DecodeError } from './errors.js';
@@ -136,6 +136,43 @@ export function txid(tx: Transaction): Uint8Array {
     idCache.set(tx, id);
   }
   return id;
+}
+
+/**
+ * The txids of many transactions, packed (N x 32, internal order), in two batch calls of
+ * the hash engine per distinct encoding length (transfers without payload share one
+ * length) instead of one call per transaction.
+ */
+export function txids(txs: readonly Transaction[]): Uint8Array {
+  const n = txs.length;
+  const out = new Uint8Array(n * 32);
+  let cached = 0;
+  for (let i = 0; i < n; i++) {
+    const id = idCache.get(txs[i]);
+    if (!id) break;
+    out.set(id, i * 32);
+    cached++;
+  }
+  if (cached === n) return out;
+  const groups = new Map<number, number[]>();
+  const encs: Uint8Array[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = (encs[i] = encodeTx(txs[i]));
+    let g = groups.get(e.length);
+    if (!g) groups.set(e.length, (g = []));
+    g.push(i);
+  }
+  const first = new Uint8Array(n * 32);
+  for (const [len, idx] of groups) {
+    const packed = new Uint8Array(idx.length * len);
+    for (let k = 0; k < idx.length; k++) packed.set(encs[idx[k]], k * len);
+    const digests = sha256Batch(packed, len);
+    for (let k = 0; k < idx.length; k++) first.set(digests.subarray(k * 32, k * 32 + 32), idx[k] * 32);
+  }
+  const ids = sha256Batch(first, 32);
+  out.set(ids);
+  for (let i = 0; i < n; i++) idCache.set(txs[i], ids.slice(i * 32, i * 32 + 32));
+  return out;
 }
 
 export function txSize(tx: Transaction): number {

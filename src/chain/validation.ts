@@ -52,6 +52,7 @@ export function checkBlock(block: Block, params: ChainParams, consensus: Consens
   if (block.txs.length === 0) fail('bad-blk-length', 'a block must contain at least the coinbase');
   if (block.txs[0].kind !== TxKind.Coinbase) fail('bad-cb-missing', 'the first transaction must be the coinbase');
   consensus.checkSeal(block.header, blockHash(block.header));
+  const root = computeMerkleRoot(block.txs); // also fills every txid in two batch calls
   const ids = new Set<string>();
   const spends = new Set<string>();
   for (let i = 0; i < block.txs.length; i++) {
@@ -67,7 +68,7 @@ export function checkBlock(block: Block, params: ChainParams, consensus: Consens
       spends.add(spend);
     }
   }
-  if (!bytesEqual(computeMerkleRoot(block.txs), block.header.merkleRoot)) fail('bad-txnmrklroot', 'the header merkle root does not match the transactions');
+  if (!bytesEqual(root, block.header.merkleRoot)) fail('bad-txnmrklroot', 'the header merkle root does not match the transactions');
 }
 
 export interface SignatureCheckOptions {

@@ -1,7 +1,7 @@
 // Shared helpers of the chain tests: a chain on a synthetic clock and a miner that uses
 // the real nonce scanner.
 import * as C from '../../dist/chain/index.js';
-import { bitsToTarget, hashToBigInt, scanNonces } from '../../dist/pow/index.js';
+import { bitsToTarget, encodeHeader, hashToBigInt, scanNonces } from '../../dist/pow/index.js';
 import { ed25519 } from '../../dist/sig/index.js';
 
 export interface Key {
@@ -30,7 +30,7 @@ export async function openChain(overrides: Partial<C.ChainParams> = {}, store?: 
 
 /** Finds a nonce for `header` with the real scanner (throws if the 2^32 space is empty). */
 export function solve(header: C.BlockHeader, target: bigint): C.BlockHeader {
-  const r = scanNonces(header, target, 0, 0xffffffff);
+  const r = scanNonces(encodeHeader(header), target, 0, 0xffffffff);
   if (r.nonce === null) throw new Error('no nonce found');
   return { ...header, nonce: r.nonce };
 }
