@@ -155,6 +155,32 @@ describe('block encoding', () => {
   });
 });
 
+describe('JSON views', () => {
+  it('round-trip transactions and blocks', () => {
+    fc.assert(
+      fc.property(arbBlock, (block) => {
+        const j = JSON.parse(JSON.stringify(C.blockToJson(block as C.Block)));
+        const back = C.blockFromJson(j);
+        expect(C.encodeBlock(back)).toEqual(C.encodeBlock(block as C.Block));
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it('shows hashes in display order and amounts as strings', () => {
+    const tx = sampleTx();
+    const j = C.txToJson(tx);
+    expect(j.txid).toBe(C.toDisplayHex(C.txid(tx)));
+    expect(j.amount).toBe('1000');
+  });
+  it('rejects bad JSON fields with DecodeError', () => {
+    const j = C.txToJson(sampleTx());
+    expectDecodeError(() => C.txFromJson({ ...j, amount: '-1' }), 'decode-bad-json');
+    expectDecodeError(() => C.txFromJson({ ...j, from: 'abcd' }), 'decode-bad-json');
+    expectDecodeError(() => C.txFromJson({ ...j, txid: '00'.repeat(32) }), 'decode-bad-json');
+    expectDecodeError(() => C.txFromJson({ ...j, to: 'zz'.repeat(32) }), 'decode-bad-hex');
+  });
+});
+
 describe('fuzzed decoding', () => {
   it('random bytes only ever throw DecodeError', () => {
     fc.assert(

@@ -9,7 +9,9 @@
  *   createTransfer({chainId,to,amount,fee,nonce,payload?}, secretKey) / signTx / createCoinbase
  *   Block { header: BlockHeader (80-byte Bitcoin layout, src/pow), txs } — txs[0] is the coinbase
  *   encodeBlock / decodeBlock(bytes, maxSize?) / blockHash(header) / computeMerkleRoot(txs)
- *   toDisplayHex / fromDisplayHex (reversed order for UIs), toHex / fromHex
+ *   toDisplayHex / fromDisplayHex (reversed order for UIs), toHex / fromHex, txids(txs) (batch)
+ *   JSON for RPC: txToJson / txFromJson / blockToJson / blockFromJson (display-order hashes,
+ *   hex bytes, amounts as decimal strings)
  * Params: ChainParams, devnetParams (~1 block/s on one core), regtestParams (trivial PoW),
  *   defineParams(preset, overrides), genesisBlock(params), blockSubsidy(height, params)
  * Consensus: interface Consensus { checkSeal, expectedBits, blockWeight, blockReward };
@@ -47,3 +49,4 @@ export * from './store.js';
 export * from './chain.js';
 export * from './mempool.js';
 export * from './template.js';
+export * from './json.js';
