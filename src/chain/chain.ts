@@ -10,7 +10,7 @@ import { blockHash, decodeBlock, encodeBlock, type Block, type BlockHeader } fro
 import { Reader, Writer } from './codec.js';
 import { ProofOfWork, type Consensus } from './consensus.js';
 import { ChainError, EncodeError, ValidationError } from './errors.js';
-import { bytesEqual, fromHex, toDisplayHex, toHex } from './hex.js';
+import { binKey, bytesEqual, fromBinKey, toDisplayHex, toHex } from './hex.js';
 import { defineParams, genesisBlock, type ChainParams } from './params.js';
 import { medianTimePast, type HeaderInfo } from './retarget.js';
 import { AccountState, applyBlock, decodeAccount, decodeUndo, encodeAccount, encodeUndo, undoBlock, type Account, type AccountView } from './state.js';
@@ -161,7 +161,7 @@ export class Chain implements AccountView {
       e.status = rec.valid ? 'valid' : 'invalid';
       this.index.set(e.key, e);
     }
-    for await (const [k, v] of this.store.entries(new Uint8Array([P.account]))) this.state.accounts.set(toHex(k.subarray(1)), decodeAccount(v));
+    for await (const [k, v] of this.store.entries(new Uint8Array([P.account]))) this.state.accounts.set(binKey(k.subarray(1)), decodeAccount(v));
     const tipHash = await this.store.get(TIP_KEY);
     let t = tipHash && this.index.get(toHex(tipHash));
     if (!t) throw new ChainError('store-corrupt', 'the stored tip is not in the block index');
@@ -187,7 +187,7 @@ export class Chain implements AccountView {
   private accountOps(keys: string[]): StoreOp[] {
     return keys.map((k): StoreOp => {
       const a = this.state.accounts.get(k);
-      const dbKey = key(P.account, fromHex(k));
+      const dbKey = key(P.account, fromBinKey(k));
       return a ? { type: 'put', key: dbKey, value: encodeAccount(a) } : { type: 'del', key: dbKey };
     });
   }

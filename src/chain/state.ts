@@ -5,7 +5,7 @@ import { Reader, Writer } from './codec.js';
 import type { Block } from './block.js';
 import type { Consensus } from './consensus.js';
 import { ValidationError } from './errors.js';
-import { fromHex, toDisplayHex, toHex } from './hex.js';
+import { binKey, fromBinKey, toDisplayHex } from './hex.js';
 import { MAX_MONEY } from './params.js';
 import { txid } from './tx.js';
 
@@ -16,6 +16,7 @@ export interface Account {
 
 /** A touched account and its value before the block (null: did not exist). */
 export interface UndoEntry {
+  /** binKey(publicKey) */
   key: string;
   prev: Account | null;
 }
@@ -31,12 +32,12 @@ export interface AccountView {
 
 const EMPTY: Readonly<Account> = Object.freeze({ balance: 0n, nonce: 0 });
 
-/** In-memory account map keyed by hex public key. */
+/** In-memory account map keyed by binKey(publicKey). */
 export class AccountState implements AccountView {
   readonly accounts = new Map<string, Account>();
 
   getAccount(publicKey: Uint8Array): Account {
-    const a = this.accounts.get(toHex(publicKey));
+    const a = this.accounts.get(binKey(publicKey));
     return a ? { ...a } : { ...EMPTY };
   }
 
@@ -52,7 +53,7 @@ export class AccountState implements AccountView {
 export interface ApplyResult {
   undo: BlockUndo;
   fees: bigint;
-  /** Keys (hex) of the accounts whose value changed. */
+  /** Keys (binKey) of the accounts whose value changed. */
   changed: string[];
 }
 
@@ -87,11 +88,11 @@ export function applyBlock(state: AccountState, block: Block, height: number, co
       const tx = txs[i];
       if (genesis) {
         if (tx.amount === 0n) continue;
-        const to = touch(toHex(tx.to));
+        const to = touch(binKey(tx.to));
         to.balance += tx.amount;
         continue;
       }
-      const from = touch(toHex(tx.from));
+      const from = touch(binKey(tx.from));
       if (tx.nonce !== from.nonce) {
         throw new ValidationError('bad-txns-nonce', `transaction ${toDisplayHex(txid(tx))} has nonce ${tx.nonce}, the sender's next nonce is ${from.nonce}`);
       }
@@ -101,7 +102,7 @@ export function applyBlock(state: AccountState, block: Block, height: number, co
       }
       from.balance -= cost;
       from.nonce += 1;
-      const to = touch(toHex(tx.to));
+      const to = touch(binKey(tx.to));
       if (to.balance + tx.amount > MAX_MONEY) {
         throw new ValidationError('bad-txns-balance-overflow', `crediting ${tx.amount} would take the recipient above MAX_MONEY`);
       }
@@ -112,7 +113,7 @@ export function applyBlock(state: AccountState, block: Block, height: number, co
       const cb = txs[0];
       const allowed = consensus.blockReward(height) + fees;
       if (cb.amount > allowed) throw new ValidationError('bad-cb-amount', `coinbase pays ${cb.amount}, at most reward + fees = ${allowed} allowed`);
-      const miner = touch(toHex(cb.to));
+      const miner = touch(binKey(cb.to));
       if (miner.balance + cb.amount > MAX_MONEY) throw new ValidationError('bad-txns-balance-overflow', 'the coinbase would take the miner above MAX_MONEY');
       miner.balance += cb.amount;
     }
@@ -148,7 +149,7 @@ export function encodeUndo(undo: BlockUndo): Uint8Array {
   const w = new Writer(64 + undo.entries.length * 50);
   w.varint(undo.entries.length, 'undo.count');
   for (const e of undo.entries) {
-    w.fixed(fromHex(e.key), 32, 'undo.key');
+    w.fixed(fromBinKey(e.key), 32, 'undo.key');
     if (e.prev) w.u8(1, 'undo.exists').u64(e.prev.balance, 'undo.balance').varint(e.prev.nonce, 'undo.nonce');
     else w.u8(0, 'undo.exists');
   }
@@ -160,7 +161,7 @@ export function decodeUndo(bytes: Uint8Array): BlockUndo {
   const n = r.varint('undo.count', Math.floor(bytes.length / 33));
   const entries: UndoEntry[] = [];
   for (let i = 0; i < n; i++) {
-    const key = toHex(r.view_(32, 'undo.key'));
+    const key = binKey(r.view_(32, 'undo.key'));
     const exists = r.u8('undo.exists');
     entries.push({ key, prev: exists ? { balance: r.u64('undo.balance'), nonce: r.varint('undo.nonce', Number.MAX_SAFE_INTEGER) } : null });
   }

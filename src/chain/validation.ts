@@ -7,7 +7,7 @@ import { ed25519 } from '../sig/index.js';
 import { blockHash, blockSize, computeMerkleRoot, type Block } from './block.js';
 import type { Consensus } from './consensus.js';
 import { ValidationError } from './errors.js';
-import { bytesEqual, toDisplayHex, toHex } from './hex.js';
+import { binKey, bytesEqual, toDisplayHex } from './hex.js';
 import { MAX_MONEY, type ChainParams } from './params.js';
 import type { HeaderInfo } from './retarget.js';
 import { medianTimePast } from './retarget.js';
@@ -59,11 +59,11 @@ export function checkBlock(block: Block, params: ChainParams, consensus: Consens
     const tx = block.txs[i];
     if (i > 0 && tx.kind === TxKind.Coinbase) fail('bad-cb-multiple', `transaction ${i} is a second coinbase`);
     checkTransaction(tx, params);
-    const id = toHex(txid(tx));
+    const id = binKey(txid(tx));
     if (ids.has(id)) fail('bad-txns-duplicate', `transaction ${toDisplayHex(txid(tx))} appears twice`);
     ids.add(id);
     if (i > 0) {
-      const spend = `${toHex(tx.from)}:${tx.nonce}`;
+      const spend = binKey(tx.from) + tx.nonce;
       if (spends.has(spend)) fail('bad-txns-double-spend', `two transactions spend nonce ${tx.nonce} of the same sender`);
       spends.add(spend);
     }
@@ -77,6 +77,8 @@ export interface SignatureCheckOptions {
   /** From this many signatures on, verify on the worker pool (default 4096). */
   parallelThreshold?: number;
 }
+
+type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean>;
 
 /** The batch items of every non-coinbase transaction, in block order. */
 export function signatureItems(txs: readonly Transaction[]): { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[] {
@@ -105,7 +107,9 @@ export async function checkBlockSignatures(txs: readonly Transaction[], opts: Si
   const items = signatureItems(txs);
   if (items.length === 0) return;
   const threshold = opts.parallelThreshold ?? 4096;
-  const ok = items.length >= threshold ? await ed25519.verifyBatchParallel(items, opts.threads ? { threads: opts.threads } : {}) : ed25519.verifyBatch(items);
+  // verifyBatchParallel is optional in the sig API: without it, one batch on this thread.
+  const parallel = (ed25519 as { verifyBatchParallel?: ParallelVerify }).verifyBatchParallel;
+  const ok = parallel && items.length >= threshold ? await parallel(items, opts.threads ? { threads: opts.threads } : {}) : ed25519.verifyBatch(items);
   if (!ok) badSignature(txs, items);
 }
 

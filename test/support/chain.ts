@@ -2,7 +2,11 @@
 // the real nonce scanner.
 import * as C from '../../dist/chain/index.js';
 import { bitsToTarget, encodeHeader, hashToBigInt, scanNonces } from '../../dist/pow/index.js';
+import { ready } from '../../dist/index.js';
 import { ed25519 } from '../../dist/sig/index.js';
+
+// Keys are made at module load by the tests that import this file.
+await ready();
 
 export interface Key {
   sk: Uint8Array;
