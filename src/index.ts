@@ -28,6 +28,8 @@ export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult } f
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
 export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
+export { ed25519 } from './sig/index.js';
+export type { SignedItem } from './sig/index.js';
 // Chain core (issue 5): the whole API under `chain`, the main entry points by name.
 export * as chain from './chain/index.js';
 export {
