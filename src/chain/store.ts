@@ -2,7 +2,10 @@
 // any abstract-level database (memory-level here, classic-level through `level` in the
 // node), and `memoryStore()` is the in-memory default. Each block connect/disconnect is
 // one atomic `commit` (abstract-level batch).
-import { MemoryLevel } from 'memory-level';
+//
+// memory-level is imported lazily, when a default store opens: a static bare import would
+// keep the package root from loading unbundled in a browser (no import map there).
+import { ChainError } from './errors.js';
 
 export type StoreOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 
@@ -43,15 +46,30 @@ function plain(b: Uint8Array): Uint8Array {
 }
 
 export class LevelStore implements ChainStore {
-  /** `db` must use keyEncoding and valueEncoding 'view' (Uint8Array). */
-  constructor(readonly db: LevelLike) {}
+  private level: LevelLike | undefined;
+  private readonly factory: (() => Promise<LevelLike>) | undefined;
 
-  open(): Promise<void> {
+  /**
+   * `db` must use keyEncoding and valueEncoding 'view' (Uint8Array); a function is called
+   * once, on the first open(), to create it.
+   */
+  constructor(db: LevelLike | (() => Promise<LevelLike>)) {
+    if (typeof db === 'function') this.factory = db;
+    else this.level = db;
+  }
+
+  get db(): LevelLike {
+    if (!this.level) throw new ChainError('store-not-open', 'open() the store before using it');
+    return this.level;
+  }
+
+  async open(): Promise<void> {
+    if (!this.level && this.factory) this.level = await this.factory();
     return this.db.open();
   }
 
   close(): Promise<void> {
-    return this.db.close();
+    return this.level ? this.level.close() : Promise.resolve();
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -70,7 +88,10 @@ export class LevelStore implements ChainStore {
   }
 }
 
-/** A fresh in-memory store (memory-level), the default of `Chain.open`. */
+/** A fresh in-memory store (memory-level, loaded on open()), the default of `Chain.open`. */
 export function memoryStore(): ChainStore {
-  return new LevelStore(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelLike);
+  return new LevelStore(async () => {
+    const { MemoryLevel } = await import('memory-level');
+    return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelLike;
+  });
 }
