@@ -23,8 +23,13 @@ export {
   CompactNegativeError,
   CompactOverflowError,
   HeaderError,
+  StratumClient,
+  StratumAuthError,
+  StratumProtocolError,
+  parseStratumUrl,
+  buildHeader as buildStratumHeader,
 } from './pow/index.js';
-export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult } from './pow/index.js';
+export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult, StratumJob, StratumOptions, StratumStats, StratumTransport } from './pow/index.js';
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
 export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
