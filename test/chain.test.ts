@@ -4,7 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../dist/index.js';
 import * as C from '../dist/chain/index.js';
 import { bitsToTarget, encodeHeader, scanNonces, targetToBits } from '../dist/pow/index.js';
+import { MemoryLevel } from 'memory-level';
 import { keyOf, makeBlock, openChain, transfer, type Harness } from './support/chain.js';
+
+/** An abstract-level database behind the store interface, as the node plugs in classic-level. */
+const levelStore = () => new C.LevelStore(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as C.LevelLike);
 
 beforeAll(async () => {
   await ready();
@@ -22,7 +26,7 @@ describe('devnet', () => {
     // (twice the target time): every retarget window eases the target until powLimit.
     const params = C.defineParams(C.devnetParams, { genesisBits: 0x2000ffff, premine: [{ publicKey: alice.pk, amount: 10_000_000n }] });
     let now = params.genesisTime;
-    const chain = await C.Chain.open({ params, now: () => now });
+    const chain = await C.Chain.open({ params, now: () => now, store: levelStore() });
     const mp = new C.Mempool(chain);
     chain.subscribe((ev) => mp.update(ev));
     const keys = [alice, bob, carol, dave];
@@ -172,8 +176,11 @@ describe('fork choice and reorgs', () => {
 });
 
 describe('store', () => {
-  it('reopens from the store with the same tip, index and balances', async () => {
-    const store = C.memoryStore();
+  it.each([
+    ['MemoryStore (default)', () => C.memoryStore()],
+    ['LevelStore over memory-level', levelStore],
+  ])('%s: reopens with the same tip, index and balances', async (_name, makeStore) => {
+    const store = makeStore();
     const h = await openChain({ premine: [{ publicKey: alice.pk, amount: 1_000_000n }] }, store);
     for (let i = 0; i < 5; i++) await h.chain.addBlock(makeBlock(h, [transfer(alice, bob.pk, 100n, i)]));
     const side = makeBlock(h, [], { parent: h.chain.getEntryAtHeight(3)!, time: h.chain.getEntryAtHeight(3)!.time + 7 });

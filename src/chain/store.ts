@@ -1,11 +1,13 @@
 // Storage seam. The chain core talks to a tiny key-value interface; `LevelStore` adapts
-// any abstract-level database (memory-level here, classic-level through `level` in the
-// node), and `memoryStore()` is the in-memory default. Each block connect/disconnect is
-// one atomic `commit` (abstract-level batch).
+// any abstract-level database (memory-level in the tests, classic-level through `level` in
+// the node), and `memoryStore()` is the dependency-free in-memory default. Each block
+// connect/disconnect is one atomic `commit` (an abstract-level batch).
 //
-// memory-level is imported lazily, when a default store opens: a static bare import would
-// keep the package root from loading unbundled in a browser (no import map there).
+// The default is not memory-level because abstract-level needs Node's `events` module,
+// which a browser bundle of the package root does not have; the chain core itself
+// imports no database.
 import { ChainError } from './errors.js';
+import { binKey, fromBinKey } from './hex.js';
 
 export type StoreOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 
@@ -88,10 +90,38 @@ export class LevelStore implements ChainStore {
   }
 }
 
-/** A fresh in-memory store (memory-level, loaded on open()), the default of `Chain.open`. */
+/** In-memory ChainStore: a Map keyed by binKey(key); entries() sorts by bytes like LevelDB. */
+export class MemoryStore implements ChainStore {
+  private readonly map = new Map<string, Uint8Array>();
+
+  async open(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.map.get(binKey(key));
+  }
+
+  async commit(ops: StoreOp[]): Promise<void> {
+    // Synchronous, so no reader sees half a batch.
+    for (const op of ops) {
+      if (op.type === 'put') this.map.set(binKey(op.key), op.value.slice());
+      else this.map.delete(binKey(op.key));
+    }
+  }
+
+  async *entries(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const p = binKey(prefix);
+    // binKey keeps one char per byte, so string order is byte order.
+    const keys = [...this.map.keys()].filter((k) => k.startsWith(p)).sort();
+    for (const k of keys) {
+      const v = this.map.get(k);
+      if (v) yield [fromBinKey(k), v];
+    }
+  }
+}
+
+/** A fresh in-memory store, the default of `Chain.open`. */
 export function memoryStore(): ChainStore {
-  return new LevelStore(async () => {
-    const { MemoryLevel } = await import('memory-level');
-    return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelLike;
-  });
+  return new MemoryStore();
 }
