@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// The `hashlane` command. Each subcommand lives in its own file and registers in one line.
+// The `hashlane` command. Each command lives in its own module exporting
+// `register(program)`; adding a command is one line in COMMANDS.
 import { Command } from 'commander';
-import { nodeCommand } from './node.js';
-import { walletCommand } from './wallet.js';
+
+const COMMANDS: (() => Promise<{ register(program: Command): void }>)[] = [
+  () => import('./mine.js'),
+  () => import('./bench.js'),
+  () => import('./node.js'),
+  () => import('./wallet.js'),
+];
 
 const program = new Command('hashlane')
-  .description('SHA-256d mining and Ed25519 batch verification in WebAssembly, and a proof-of-work chain around them')
+  .description('WebAssembly SIMD engine for SHA-256d mining and Ed25519 batch verification')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  .showSuggestionAfterError(true);
-
-program.addCommand(nodeCommand());
-program.addCommand(walletCommand());
-
+  .configureOutput({ outputError: (str, write) => write(str) });
+for (const load of COMMANDS) (await load()).register(program);
 await program.parseAsync(process.argv);
