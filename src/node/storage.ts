@@ -20,15 +20,6 @@ export class StorageError extends Error {
   override name = 'StorageError';
 }
 
-/**
- * classic-level hands out Node Buffers, whose slice() is a view, not a copy: code written
- * for Uint8Array (`hash.slice().reverse()`) would then reverse the stored hash in place.
- * Copies into plain Uint8Arrays keep the chain core's Uint8Array semantics.
- */
-function plain(b: Uint8Array): Uint8Array {
-  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b);
-}
-
 /** Opens the chain database under the data dir (null: in memory). */
 export async function openChainStore(dir: string | null): Promise<ChainStore> {
   if (dir === null) return memoryStore();
@@ -47,14 +38,9 @@ export async function openChainStore(dir: string | null): Promise<ChainStore> {
       }
     },
     close: () => store.close(),
-    get: async (k) => {
-      const v = await store.get(k);
-      return v === undefined ? undefined : plain(v);
-    },
+    get: (k) => store.get(k),
     commit: (ops) => store.commit(ops),
-    async *entries(p) {
-      for await (const [k, v] of store.entries(p)) yield [plain(k), plain(v)];
-    },
+    entries: (p) => store.entries(p),
   };
 }
 
