@@ -69,12 +69,15 @@ describe('Stratum client end to end over TCP', () => {
           } else if (msg.method === 'mining.authorize') {
             send({ id: msg.id, result: true, error: null });
             send({ id: null, method: 'mining.set_difficulty', params: [512] });
-            send({ id: null, method: 'mining.notify', params: notifyParams });
+            // The second connection gets the same work as a new job id.
+            send({ id: null, method: 'mining.notify', params: [String(connections - 1), ...notifyParams.slice(1)] });
           } else if (msg.method === 'mining.submit') {
             submits.push(msg.params);
-            // Accept the first share, reject the next, then drop the connection.
+            // Accept the first share and drop the connection; reject the second.
             send({ id: msg.id, result: submits.length === 1, error: null });
             if (submits.length === 1) setTimeout(() => sock.destroy(), 20);
+          } else if (msg.id !== undefined) {
+            send({ id: msg.id, result: null, error: [20, 'unsupported', null] });
           }
         }
       });
@@ -96,7 +99,7 @@ describe('Stratum client end to end over TCP', () => {
     });
     const done = client.start();
     const deadline = Date.now() + 20_000;
-    while ((submits.length < 2 || connections < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (client.stats.accepted + client.stats.rejected < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await client.stop();
     await done;
     server.close();
@@ -106,8 +109,10 @@ describe('Stratum client end to end over TCP', () => {
     expect(connections).toBeGreaterThanOrEqual(2);
     expect(client.stats.accepted).toBe(1);
     expect(client.stats.connections).toBeGreaterThanOrEqual(2);
-    // After the reconnect the same job is mined again from the same start: same share, resubmitted.
-    expect(submits[1]).toEqual(submits[0]);
-    expect(client.stats.rejected).toBeGreaterThanOrEqual(1);
+    // After the reconnect a new job id restarts extranonce2: the same share under job "1", rejected.
+    expect(submits[1]).toEqual(['worker.1', '1', vec.submit.extranonce2, vec.submit.ntime, vec.submit.nonce]);
+    expect(methods.filter((m) => m === 'mining.subscribe')).toHaveLength(2);
+    expect(client.stats.rejected).toBe(1);
+    expect(client.stats.submitted).toBe(2);
   });
 });

@@ -163,7 +163,7 @@ async function pool(flags: MineFlags, threads: number): Promise<void> {
     onShare: (s) => {
       status.done();
       process.stderr.write(
-        `${new Date().toISOString().slice(11, 19)} share job ${s.jobId} nonce ${s.nonce} diff ${s.difficulty.toFixed(1)}: ${s.accepted ? 'accepted' : 'rejected'}\n`,
+        `${new Date().toISOString().slice(11, 19)} share job ${s.jobId} nonce ${s.nonce} diff ${s.difficulty >= 10 ? s.difficulty.toFixed(0) : s.difficulty.toPrecision(3)}: ${s.accepted ? 'accepted' : 'rejected'}\n`,
       );
     },
   });

@@ -97,6 +97,10 @@ export class StratumClient {
   private extranonce1 = '';
   private extranonce2Size = 4;
   private job: StratumJob | null = null;
+  // extranonce2 counter of the job mined last: restarting the same job (new difficulty,
+  // new extranonce, reconnect) continues after it, so no share is found and sent twice.
+  private counterJob: string | null = null;
+  private counter = 0n;
   private work: AbortController | null = null;
   private working: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -157,6 +161,8 @@ export class StratumClient {
       this.setExtranonce(sub[1], sub[2]);
       const ok = await this.call('mining.authorize', [this.opts.user, this.opts.pass ?? 'x']);
       if (ok !== true) throw new StratumAuthError(`the pool refused mining.authorize for user ${JSON.stringify(this.opts.user)}`);
+      // Ask for mining.set_extranonce (NiceHash's extension); pools that lack it answer with an error.
+      this.call('mining.extranonce.subscribe', []).catch(() => {});
       this.stats.connected = true;
       this.backoff = this.opts.reconnectMinMs ?? 1000;
       this.status();
@@ -298,7 +304,10 @@ export class StratumClient {
     const size = this.extranonce2Size;
     const difficulty = this.stats.difficulty;
     const target = difficultyToTarget(difficulty);
-    let counter = this.opts.extranonce2Start ?? 0n;
+    let counter = this.counterJob === job.jobId ? this.counter + 1n : (this.opts.extranonce2Start ?? 0n);
+    if (counter >= 1n << BigInt(8 * size)) counter = 0n;
+    this.counterJob = job.jobId;
+    this.counter = counter;
     let e2 = extranonce2Hex(counter, size);
     let header = buildHeader(job, e1, e2);
     let start = this.opts.startNonce ?? 0;
@@ -319,6 +328,7 @@ export class StratumClient {
         onExhausted: () => {
           counter++;
           if (counter >= 1n << BigInt(8 * size)) return null;
+          this.counter = counter;
           e2 = extranonce2Hex(counter, size);
           header = buildHeader(job, e1, e2);
           return header;
@@ -330,6 +340,8 @@ export class StratumClient {
       void this.submit(job, e2, found.nonce, found.hash);
       if (start >= 2 ** 32) {
         counter++;
+        if (counter >= 1n << BigInt(8 * size)) return;
+        this.counter = counter;
         e2 = extranonce2Hex(counter, size);
         header = buildHeader(job, e1, e2);
         start = 0;
