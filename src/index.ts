@@ -35,3 +35,11 @@ export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedE
 export type { Sha256Hasher } from './hash/index.js';
 export { ed25519 } from './sig/index.js';
 export type { SignedItem } from './sig/index.js';
+// Chain core (issue 5): the whole API under `chain`, the main entry points by name.
+export * as chain from './chain/index.js';
+export {
+  Chain, Mempool, ProofOfWork, ChainError, DecodeError, ValidationError, MempoolError,
+  devnetParams, regtestParams, defineParams, createTransfer, createBlockTemplate, completeBlock,
+  encodeTx, decodeTx, txid, encodeBlock, decodeBlock, blockHash, memoryStore, LevelStore,
+} from './chain/index.js';
+export type { Transaction, Block, ChainParams, Consensus, ChainStore, BlockTemplate, AddBlockResult } from './chain/index.js';
