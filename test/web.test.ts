@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, scanNonces } from '../dist/index.js';
+import { WorkerPool, ready } from '../dist/index.js';
+import { benchScan } from '../dist/web/miner.js';
 import { launchChromium, type Chromium } from './support/chromium.js';
 import { serveStatic, type StaticServer } from './support/static-server.js';
 
@@ -37,17 +38,6 @@ async function openPage(browser: Chromium, url: string): Promise<{ page: Page; e
   await page.goto(url, { timeout: 15_000 });
   await page.waitForFunction(() => (window as unknown as { hashlaneApp?: { state: AppState } }).hashlaneApp?.state.backend, undefined, { timeout: 20_000 });
   return { page, errors };
-}
-
-/** Node's one-thread scanNonces rate, measured like the page's bench: one call of about `ms`. */
-function nodeKernelRate(ms: number): number {
-  const header = new Uint8Array(80);
-  let t0 = performance.now();
-  let count = scanNonces(header, 0n, 0, 1 << 20).hashes;
-  count = Math.min(2 ** 32 - 1, Math.round((count * ms) / Math.max(1, performance.now() - t0)));
-  t0 = performance.now();
-  const r = scanNonces(header, 0n, 0, count);
-  return r.hashes / ((performance.now() - t0) / 1000);
 }
 
 /** A `hashlane node --web` process on free ports, with a fresh data dir. */
@@ -180,18 +170,25 @@ describe('browser mining page', () => {
   });
 
   it('kernel MH/s in Chromium vs Node, interleaved in one run', async () => {
+    // The same measurement on both sides: one pool worker (worker_threads here, a Web Worker
+    // in the page) running the scan job for about `ms`, alternating short rounds so that both
+    // sample the same load of this shared machine; medians.
     await ready();
+    const pool = await WorkerPool.create({ size: 1 });
     const { page } = await openPage(browser, `${server.url}/?threads=1`);
-    const bench = (ms: number, warm: number) =>
+    const inPage = (ms: number, warm: number) =>
       page.evaluate(([m, w]) => (window as unknown as { hashlaneApp: { bench(ms: number, w: number): Promise<number> } }).hashlaneApp.bench(m, w), [ms, warm] as const);
-    nodeKernelRate(800); // warm-up: V8 tiers the kernel up before it is measured
-    await bench(10, 800);
     const node: number[] = [];
     const chromium: number[] = [];
-    // Short alternating rounds and medians: the machine is shared, so load comes and goes.
-    for (let round = 0; round < 5; round++) {
-      node.push(nodeKernelRate(400));
-      chromium.push(await bench(400, 0));
+    try {
+      await benchScan(pool, 10, 800);
+      await inPage(10, 800);
+      for (let round = 0; round < 7; round++) {
+        node.push(await benchScan(pool, 300, 0));
+        chromium.push(await inPage(300, 0));
+      }
+    } finally {
+      await pool.terminate();
     }
     const result = { nodeMHs: median(node) / 1e6, chromiumMHs: median(chromium) / 1e6, ratio: median(chromium) / median(node), rounds: { node, chromium } };
     writeFileSync(`${artifacts}kernel-mhs.json`, JSON.stringify(result, null, 2));

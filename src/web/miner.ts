@@ -82,23 +82,9 @@ export class Miner<J extends MinerJob> {
     this.stopRun();
   }
 
-  /**
-   * Hashes/s of the scan kernel on one pool worker: a target no hash meets, `ms` of work after
-   * `warmupMs` (V8 first runs WASM in its baseline tier). Mining must be paused.
-   */
-  async bench(ms: number, warmupMs = 500): Promise<number> {
-    const header = new Uint8Array(80);
-    const target = bigIntToHash(0n);
-    const scan = (count: number) => this.pool.run<ScanJobResult>('pow.scan', { header, target, start: 0, count } satisfies ScanJob);
-    let guess = 1 << 20;
-    for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await scan(guess);
-    // Size the measured call from a short probe, then time one call of about `ms`.
-    let t0 = performance.now();
-    await scan(guess);
-    guess = Math.min(2 ** 32 - 1, Math.max(guess, Math.round((guess * ms) / Math.max(1, performance.now() - t0))));
-    t0 = performance.now();
-    const r = await scan(guess);
-    return r.hashes / ((performance.now() - t0) / 1000);
+  /** Hashes/s of the scan kernel on one pool worker (mining must be paused): see benchScan. */
+  bench(ms: number, warmupMs = 500): Promise<number> {
+    return benchScan(this.pool, ms, warmupMs);
   }
 
   terminate(): Promise<void> {
@@ -111,4 +97,24 @@ export class Miner<J extends MinerJob> {
     this.run = null;
     run?.abort(new Error('mining stopped'));
   }
+}
+
+/**
+ * Hashes/s of the scan kernel on one worker of `pool`: a target no hash meets, one call of
+ * about `ms` after `warmupMs` of calls (V8 first runs WASM in its baseline tier). The same
+ * measurement runs in Node (worker_threads) and in the page (Web Workers), so the two compare.
+ */
+export async function benchScan(pool: WorkerPool, ms: number, warmupMs = 500): Promise<number> {
+  const header = new Uint8Array(80);
+  const target = bigIntToHash(0n);
+  const scan = (count: number) => pool.run<ScanJobResult>('pow.scan', { header, target, start: 0, count } satisfies ScanJob);
+  let count = 1 << 20;
+  for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await scan(count);
+  // Size the measured call from a short probe.
+  let t0 = performance.now();
+  await scan(count);
+  count = Math.min(2 ** 32 - 1, Math.max(1 << 16, Math.round((count * ms) / Math.max(1, performance.now() - t0))));
+  t0 = performance.now();
+  const r = await scan(count);
+  return r.hashes / ((performance.now() - t0) / 1000);
 }
