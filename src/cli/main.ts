@@ -6,6 +6,8 @@ import { Command } from 'commander';
 const COMMANDS: (() => Promise<{ register(program: Command): void }>)[] = [
   () => import('./mine.js'),
   () => import('./bench.js'),
+  () => import('./node.js'),
+  () => import('./wallet.js'),
 ];
 
 const program = new Command('hashlane')
