@@ -113,3 +113,16 @@ describe('ed25519 batches', () => {
     expect(() => setKeyCacheSizeWith(e, 0)).toThrow(RangeError);
   });
 });
+
+describe('ed25519 verifyBatchParallel', () => {
+  it('splits over the worker pool and pinpoints invalid items', async () => {
+    const rnd = prng(6);
+    const items = signedByNode(400, 50, rnd);
+    for (const j of [0, 133, 399]) items[j] = { ...items[j], message: new Uint8Array([j & 255, 1]) };
+    const expected = items.map((_, i) => ![0, 133, 399].includes(i));
+    expect(await ed25519.verifyBatchParallel(items, { threads: 2 })).toEqual(expected);
+    expect(await ed25519.verifyBatchParallel(items.slice(1, 50), { threads: 2 })).toEqual(expected.slice(1, 50));
+    await expect(ed25519.verifyBatchParallel(items, { threads: 0 })).rejects.toThrow(RangeError);
+    await expect(ed25519.verifyBatchParallel([{ signature: new Uint8Array(3) } as never])).rejects.toThrow(/items\[0\]\.signature/);
+  }, 30_000);
+});
