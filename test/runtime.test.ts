@@ -23,7 +23,7 @@ function runSmokeCli(cmd: string, args: string[]): Promise<SmokeReport> {
     execFile(
       cmd,
       args,
-      { cwd: root, timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
+      { cwd: root, timeout: 30_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
       (err, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('SMOKE-RESULT '));
         if (!line) {
@@ -60,7 +60,7 @@ describe('runtime smoke matrix', () => {
     expect(failures(nodeReport)).toEqual([]);
     expect(nodeReport.backend).toBe('simd');
     // Checks of parts that are on main must run (not skip); the others join as their parts land.
-    expect(passed(nodeReport)).toEqual(expect.arrayContaining(['engine', 'hash', 'batch', 'merkle', 'scan', 'mine']));
+    expect(passed(nodeReport)).toEqual(expect.arrayContaining(['engine', 'hash', 'batch', 'merkle', 'scan', 'mine', 'ed25519']));
   });
 
   it('Deno with --allow-read only', async () => {

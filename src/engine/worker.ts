@@ -1,5 +1,5 @@
-// The pool's worker script (dist/engine/worker.js), for Node worker_threads and for Web
-// Workers (browsers, Deno). It receives the compiled WebAssembly.Module and backend,
+// The pool's worker script (dist/engine/worker.js), for worker_threads (Node, Bun, Deno) and
+// for Web Workers (browsers). It receives the compiled WebAssembly.Module and backend,
 // instantiates it once, then runs jobs by kind.
 import { jobHandler, jobKinds, type JobContext } from './jobs.js';
 import { instantiate, useEngine, type Backend, type Engine } from './loader.js';
@@ -19,11 +19,13 @@ interface Port {
 
 async function port(): Promise<Port> {
   const g = globalThis as any;
-  if (!g.Deno && g.process?.versions?.node) {
+  // Node, Bun and Deno start pool workers with node:worker_threads (see workers.ts); a Web
+  // Worker (browsers) has no parentPort.
+  if (g.process?.versions?.node) {
     const name = 'node:worker_threads';
     const wt = await import(/* @vite-ignore */ name);
     const p = wt.parentPort;
-    return { post: (m) => p.postMessage(m), listen: (fn) => p.on('message', fn) };
+    if (p) return { post: (m) => p.postMessage(m), listen: (fn) => p.on('message', fn) };
   }
   const self = g as { postMessage(m: unknown): void; addEventListener(t: string, fn: (e: MessageEvent) => void): void };
   return { post: (m) => self.postMessage(m), listen: (fn) => self.addEventListener('message', (e) => fn(e.data)) };

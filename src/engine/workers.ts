@@ -1,6 +1,6 @@
-// A reusable pool of workers running the engine: worker_threads in Node, module Web
-// Workers in browsers and Deno. Each worker instantiates the compiled module it is sent and
-// runs jobs by kind (see jobs.ts). Idle workers never keep a Node process alive.
+// A reusable pool of workers running the engine: worker_threads in Node, Bun and Deno, module
+// Web Workers in browsers. Each worker instantiates the compiled module it is sent and
+// runs jobs by kind (see jobs.ts). Idle workers never keep a process alive.
 import { engine, ready, type Engine } from './loader.js';
 
 export interface RunOptions {
@@ -183,7 +183,9 @@ export class WorkerPool {
       slot.task = null;
     };
     let slot: Slot;
-    if (!g.Deno && g.process?.versions?.node) {
+    // Deno too: its Web Workers cannot be unref'd, so an idle pool would keep a Deno
+    // process alive forever; its node:worker_threads can (and need only --allow-read).
+    if (g.process?.versions?.node) {
       const name = 'node:worker_threads';
       const wt = await import(/* @vite-ignore */ name);
       // Workers inherit execArgv; --input-type (node -e) is refused for a file worker.
