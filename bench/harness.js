@@ -9,7 +9,7 @@ import os from 'node:os';
  * @param {string} suite name of the suite (file name of the JSON result)
  * @param {{ name: string, items: number, unit?: string, fn: () => unknown }[]} tasks
  *   each fn does `items` units of work per call (e.g. 4096 hashes).
- * @param {{ rounds?: number, time?: number, warmupTime?: number }} [opts]
+ * @param {{ rounds?: number, time?: number, warmupTime?: number, iterations?: number, warmupIterations?: number }} [opts]
  */
 export async function runSuite(suite, tasks, opts = {}) {
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
@@ -18,7 +18,9 @@ export async function runSuite(suite, tasks, opts = {}) {
     // Alternate the order each round so that no task always runs on a cold or hot machine.
     const order = tasks.map((_, i) => i);
     if (r % 2 === 1) order.reverse();
-    const bench = new Bench({ time: opts.time ?? 400, warmupTime: opts.warmupTime ?? 200, warmupIterations: 20 });
+    // Slow tasks (a whole block per call) may lower the minimum sample counts.
+    const counts = opts.iterations ? { iterations: opts.iterations } : {};
+    const bench = new Bench({ time: opts.time ?? 400, warmupTime: opts.warmupTime ?? 200, warmupIterations: opts.warmupIterations ?? 20, ...counts });
     for (const i of order) bench.add(tasks[i].name, tasks[i].fn);
     await bench.run();
     for (const i of order) {

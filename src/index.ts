@@ -23,10 +23,23 @@ export {
   CompactNegativeError,
   CompactOverflowError,
   HeaderError,
+  StratumClient,
+  StratumAuthError,
+  StratumProtocolError,
+  parseStratumUrl,
+  buildHeader as buildStratumHeader,
 } from './pow/index.js';
-export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult } from './pow/index.js';
+export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult, StratumJob, StratumOptions, StratumStats, StratumTransport } from './pow/index.js';
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
 export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
 export { ed25519 } from './sig/index.js';
 export type { SignedItem } from './sig/index.js';
+// Chain core (issue 5): the whole API under `chain`, the main entry points by name.
+export * as chain from './chain/index.js';
+export {
+  Chain, Mempool, ProofOfWork, ChainError, DecodeError, ValidationError, MempoolError,
+  devnetParams, regtestParams, defineParams, createTransfer, createBlockTemplate, completeBlock,
+  encodeTx, decodeTx, txid, encodeBlock, decodeBlock, blockHash, memoryStore, LevelStore,
+} from './chain/index.js';
+export type { Transaction, Block, ChainParams, Consensus, ChainStore, BlockTemplate, AddBlockResult } from './chain/index.js';

@@ -59,7 +59,8 @@ describe('mine() over 2 worker threads', () => {
     // The workers honour the cancel within one ~50 ms slice: an easy job now runs at once.
     const t1 = performance.now();
     const r = await mine(header, 2n ** 256n - 1n, { threads: 2, pool });
-    expect(r?.nonce).toBe(0);
+    // Either thread's first nonce (chunk 0 or chunk 1): any valid find may win.
+    expect([0, 1 << 22]).toContain(r?.nonce);
     expect(performance.now() - t1).toBeLessThan(150);
   });
 

@@ -8,9 +8,8 @@
 //
 // The header is read as bytes (Bitcoin wire layout); the target is 32 bytes little-endian
 // (the byte order in which Bitcoin compares a hash as a 256-bit number).
-import { IV7 } from "../sha256/consts";
 import { compressWords, initState } from "./compress";
-import { JOB_WORDS, laneH7, lanesH7, prepareJob } from "./rounds.generated";
+import { JOB_WORDS, prepareJob, scanLanes, scanScalar } from "./rounds.generated";
 
 const HEADER = memory.data(20 * 4, 16); // header as 20 big-endian words (FIPS 180-4 3.1)
 const MID = memory.data(8 * 4, 16); // midstate after the first 64 bytes
@@ -20,10 +19,15 @@ const BLOCK = memory.data(16 * 4, 16);
 const STATE = memory.data(8 * 4, 16);
 
 let foundNonce: u32 = 0;
+// The job table's address, read through a mutable global so that the kernel keeps it in a
+// register and addresses job words as base + constant offset (one load each); a constant
+// address costs V8 an extra instruction per load.
+let jobBase: usize = 0;
 
 export function mine_setup(header: usize, target: usize): void {
   for (let i = 0; i < 20; i++) store<u32>(HEADER + (i << 2), bswap<u32>(load<u32>(header + (i << 2))));
   for (let i = 0; i < 8; i++) store<u32>(TARGET + (i << 2), load<u32>(target + (i << 2)));
+  jobBase = JOB;
   initState(MID);
   compressWords(MID, HEADER);
   prepareJob(
@@ -70,56 +74,43 @@ function meetsTarget(nonce: u32): bool {
 export function mine_scan(start: u32, count: u32): u32 {
   // The most significant 32 bits of the hash are bswap(H7) = bswap(IV7 + e60): a nonce
   // whose value there exceeds the target's top limb fails whatever the other 224 bits
-  // are. With a zero top limb (any real difficulty) that leaves ~1 in 2^32 survivors.
+  // are. With a zero top limb (any real difficulty) ~1 in 2^32 nonces survives to the
+  // full check; with an easy target the full check decides more often.
   const top = load<u32>(TARGET, 28);
+  const job = jobBase;
   let n = start;
   let left = count;
-  if (ASC_FEATURE_SIMD) {
-    const limit = i32x4.splat(top);
-    const iv7 = i32x4.splat(IV7);
-    const step = i32x4(0, 1, 2, 3);
-    while (left != 0) {
-      // Lane i holds nonce n + i (mod 2^32; lanes past the range are ignored below).
-      const nonces = i32x4.add(i32x4.splat(n), step);
-      const w3 = i8x16.shuffle(nonces, nonces, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-      const h7 = lanesH7(JOB, w3);
+  while (left != 0) {
+    if (ASC_FEATURE_SIMD) {
+      const groups = (left >> 2) + u32((left & 3) != 0);
+      const g = scanLanes(job, n, groups, top);
+      if (g == groups) return 0;
+      // A candidate in group g: check its lanes that lie inside the range, in nonce order.
+      n += g << 2;
+      left -= g << 2;
       const lanes: u32 = left < 4 ? left : 4;
-      if (top == 0) {
-        if (v128.any_true(i32x4.eq(h7, i32x4.splat(0)))) {
-          const pass = i32x4.bitmask(i32x4.eq(h7, i32x4.splat(0)));
-          for (let i: u32 = 0; i < lanes; i++) {
-            if ((pass >> i) & 1 && meetsTarget(n + i)) {
-              foundNonce = n + i;
-              return 1;
-            }
-          }
-        }
-      } else {
-        const hi = i8x16.shuffle(h7, h7, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-        const pass = i32x4.bitmask(i32x4.le_u(hi, limit));
-        for (let i: u32 = 0; i < lanes; i++) {
-          if ((pass >> i) & 1 && meetsTarget(n + i)) {
-            foundNonce = n + i;
-            return 1;
-          }
+      for (let i: u32 = 0; i < lanes; i++) {
+        if (meetsTarget(n + i)) {
+          foundNonce = n + i;
+          return 1;
         }
       }
-      n += 4;
+      n += lanes;
       left -= lanes;
-    }
-    return 0;
-  } else {
-    while (left != 0) {
-      const h7 = laneH7(JOB, bswap<u32>(n));
-      if (bswap<u32>(h7) <= top && meetsTarget(n)) {
+    } else {
+      const i = scanScalar(job, n, left, top);
+      if (i == left) return 0;
+      n += i;
+      left -= i;
+      if (meetsTarget(n)) {
         foundNonce = n;
         return 1;
       }
       n++;
       left--;
     }
-    return 0;
   }
+  return 0;
 }
 
 export function mine_found(): u32 {

@@ -5,16 +5,16 @@
 
 
 @inline function bsig0(x: u32): u32 {
-  return rotr<u32>(x, 2) ^ rotr<u32>(x, 13) ^ rotr<u32>(x, 22);
+  return rotr<u32>(x ^ rotr<u32>(x, 11) ^ rotr<u32>(x, 20), 2);
 }
 @inline function bsig1(x: u32): u32 {
-  return rotr<u32>(x, 6) ^ rotr<u32>(x, 11) ^ rotr<u32>(x, 25);
+  return rotr<u32>(x ^ rotr<u32>(x, 5) ^ rotr<u32>(x, 19), 6);
 }
 @inline function ssig0(x: u32): u32 {
-  return rotr<u32>(x, 7) ^ rotr<u32>(x, 18) ^ (x >>> 3);
+  return rotr<u32>(x ^ rotr<u32>(x, 11), 7) ^ (x >>> 3);
 }
 @inline function ssig1(x: u32): u32 {
-  return rotr<u32>(x, 17) ^ rotr<u32>(x, 19) ^ (x >>> 10);
+  return rotr<u32>(x ^ rotr<u32>(x, 2), 17) ^ (x >>> 10);
 }
 
 
@@ -49,433 +49,433 @@ export function compress(st: usize, p: usize): void {
   const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w0 + 0x428a2f98;
   d = d + t0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
   const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w1 + 0x71374491;
   c = c + t1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
   const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w2 + 0xb5c0fbcf;
   b = b + t2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
   const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w3 + 0xe9b5dba5;
   a = a + t3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
   const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w4 + 0x3956c25b;
   h = h + t4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
   const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w5 + 0x59f111f1;
   g = g + t5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
   const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w6 + 0x923f82a4;
   f = f + t6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
   const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w7 + 0xab1c5ed5;
   e = e + t7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
   const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w8 + 0xd807aa98;
   d = d + t8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
   const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w9 + 0x12835b01;
   c = c + t9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
   const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w10 + 0x243185be;
   b = b + t10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
   const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w11 + 0x550c7dc3;
   a = a + t11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
   const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w12 + 0x72be5d74;
   h = h + t12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
   const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w13 + 0x80deb1fe;
   g = g + t13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
   const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w14 + 0x9bdc06a7;
   f = f + t14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
   const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w15 + 0xc19bf174;
   e = e + t15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
   const w16: u32 = ssig1(w14) + w9 + ssig0(w1) + w0;
   const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w16 + 0xe49b69c1;
   d = d + t16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
   const w17: u32 = ssig1(w15) + w10 + ssig0(w2) + w1;
   const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w17 + 0xefbe4786;
   c = c + t17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
   const w18: u32 = ssig1(w16) + w11 + ssig0(w3) + w2;
   const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w18 + 0x0fc19dc6;
   b = b + t18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
   const w19: u32 = ssig1(w17) + w12 + ssig0(w4) + w3;
   const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w19 + 0x240ca1cc;
   a = a + t19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
   const w20: u32 = ssig1(w18) + w13 + ssig0(w5) + w4;
   const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w20 + 0x2de92c6f;
   h = h + t20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
   const w21: u32 = ssig1(w19) + w14 + ssig0(w6) + w5;
   const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w21 + 0x4a7484aa;
   g = g + t21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
   const w22: u32 = ssig1(w20) + w15 + ssig0(w7) + w6;
   const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w22 + 0x5cb0a9dc;
   f = f + t22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
   const w23: u32 = ssig1(w21) + w16 + ssig0(w8) + w7;
   const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w23 + 0x76f988da;
   e = e + t23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
   const w24: u32 = ssig1(w22) + w17 + ssig0(w9) + w8;
   const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w24 + 0x983e5152;
   d = d + t24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
   const w25: u32 = ssig1(w23) + w18 + ssig0(w10) + w9;
   const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w25 + 0xa831c66d;
   c = c + t25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
   const w26: u32 = ssig1(w24) + w19 + ssig0(w11) + w10;
   const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w26 + 0xb00327c8;
   b = b + t26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
   const w27: u32 = ssig1(w25) + w20 + ssig0(w12) + w11;
   const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w27 + 0xbf597fc7;
   a = a + t27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
   const w28: u32 = ssig1(w26) + w21 + ssig0(w13) + w12;
   const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w28 + 0xc6e00bf3;
   h = h + t28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
   const w29: u32 = ssig1(w27) + w22 + ssig0(w14) + w13;
   const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w29 + 0xd5a79147;
   g = g + t29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
   const w30: u32 = ssig1(w28) + w23 + ssig0(w15) + w14;
   const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w30 + 0x06ca6351;
   f = f + t30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
   const w31: u32 = ssig1(w29) + w24 + ssig0(w16) + w15;
   const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w31 + 0x14292967;
   e = e + t31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
   const w32: u32 = ssig1(w30) + w25 + ssig0(w17) + w16;
   const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w32 + 0x27b70a85;
   d = d + t32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
   const w33: u32 = ssig1(w31) + w26 + ssig0(w18) + w17;
   const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w33 + 0x2e1b2138;
   c = c + t33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
   const w34: u32 = ssig1(w32) + w27 + ssig0(w19) + w18;
   const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w34 + 0x4d2c6dfc;
   b = b + t34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
   const w35: u32 = ssig1(w33) + w28 + ssig0(w20) + w19;
   const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w35 + 0x53380d13;
   a = a + t35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
   const w36: u32 = ssig1(w34) + w29 + ssig0(w21) + w20;
   const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w36 + 0x650a7354;
   h = h + t36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
   const w37: u32 = ssig1(w35) + w30 + ssig0(w22) + w21;
   const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w37 + 0x766a0abb;
   g = g + t37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
   const w38: u32 = ssig1(w36) + w31 + ssig0(w23) + w22;
   const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w38 + 0x81c2c92e;
   f = f + t38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
   const w39: u32 = ssig1(w37) + w32 + ssig0(w24) + w23;
   const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w39 + 0x92722c85;
   e = e + t39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
   const w40: u32 = ssig1(w38) + w33 + ssig0(w25) + w24;
   const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w40 + 0xa2bfe8a1;
   d = d + t40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
   const w41: u32 = ssig1(w39) + w34 + ssig0(w26) + w25;
   const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w41 + 0xa81a664b;
   c = c + t41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
   const w42: u32 = ssig1(w40) + w35 + ssig0(w27) + w26;
   const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w42 + 0xc24b8b70;
   b = b + t42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
   const w43: u32 = ssig1(w41) + w36 + ssig0(w28) + w27;
   const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w43 + 0xc76c51a3;
   a = a + t43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
   const w44: u32 = ssig1(w42) + w37 + ssig0(w29) + w28;
   const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w44 + 0xd192e819;
   h = h + t44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
   const w45: u32 = ssig1(w43) + w38 + ssig0(w30) + w29;
   const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w45 + 0xd6990624;
   g = g + t45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
   const w46: u32 = ssig1(w44) + w39 + ssig0(w31) + w30;
   const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w46 + 0xf40e3585;
   f = f + t46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
   const w47: u32 = ssig1(w45) + w40 + ssig0(w32) + w31;
   const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w47 + 0x106aa070;
   e = e + t47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
   const w48: u32 = ssig1(w46) + w41 + ssig0(w33) + w32;
   const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w48 + 0x19a4c116;
   d = d + t48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
   const w49: u32 = ssig1(w47) + w42 + ssig0(w34) + w33;
   const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w49 + 0x1e376c08;
   c = c + t49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
   const w50: u32 = ssig1(w48) + w43 + ssig0(w35) + w34;
   const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w50 + 0x2748774c;
   b = b + t50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
   const w51: u32 = ssig1(w49) + w44 + ssig0(w36) + w35;
   const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w51 + 0x34b0bcb5;
   a = a + t51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
   const w52: u32 = ssig1(w50) + w45 + ssig0(w37) + w36;
   const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w52 + 0x391c0cb3;
   h = h + t52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
   const w53: u32 = ssig1(w51) + w46 + ssig0(w38) + w37;
   const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w53 + 0x4ed8aa4a;
   g = g + t53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
   const w54: u32 = ssig1(w52) + w47 + ssig0(w39) + w38;
   const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w54 + 0x5b9cca4f;
   f = f + t54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
   const w55: u32 = ssig1(w53) + w48 + ssig0(w40) + w39;
   const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w55 + 0x682e6ff3;
   e = e + t55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
   const w56: u32 = ssig1(w54) + w49 + ssig0(w41) + w40;
   const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w56 + 0x748f82ee;
   d = d + t56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
   const w57: u32 = ssig1(w55) + w50 + ssig0(w42) + w41;
   const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w57 + 0x78a5636f;
   c = c + t57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
   const w58: u32 = ssig1(w56) + w51 + ssig0(w43) + w42;
   const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w58 + 0x84c87814;
   b = b + t58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
   const w59: u32 = ssig1(w57) + w52 + ssig0(w44) + w43;
   const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w59 + 0x8cc70208;
   a = a + t59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
   const w60: u32 = ssig1(w58) + w53 + ssig0(w45) + w44;
   const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w60 + 0x90befffa;
   h = h + t60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
   const w61: u32 = ssig1(w59) + w54 + ssig0(w46) + w45;
   const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w61 + 0xa4506ceb;
   g = g + t61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
   const w62: u32 = ssig1(w60) + w55 + ssig0(w47) + w46;
   const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w62 + 0xbef9a3f7;
   f = f + t62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
   const w63: u32 = ssig1(w61) + w56 + ssig0(w48) + w47;
   const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w63 + 0xc67178f2;
   e = e + t63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(st, a + load<u32>(st, 0), 0);
   store<u32>(st, b + load<u32>(st, 4), 4);
@@ -499,388 +499,580 @@ export function compressPad64(st: usize): void {
   let h: u32 = load<u32>(st, 28);
   let bc: u32 = (b ^ c);
   // round 0
-  const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0xc28a2f98;
-  d = d + t0;
+  const hk0: u32 = h + 0xc28a2f98;
+  const ch0: u32 = (g ^ (e & (f ^ g)));
+  const S0: u32 = bsig1(e);
+  const t0: u32 = hk0 + ch0 + S0;
+  d = d + hk0 + ch0 + S0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
-  const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x71374491;
-  c = c + t1;
+  const hk1: u32 = g + 0x71374491;
+  const ch1: u32 = (f ^ (d & (e ^ f)));
+  const S1: u32 = bsig1(d);
+  const t1: u32 = hk1 + ch1 + S1;
+  c = c + hk1 + ch1 + S1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
-  const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0xb5c0fbcf;
-  b = b + t2;
+  const hk2: u32 = f + 0xb5c0fbcf;
+  const ch2: u32 = (e ^ (c & (d ^ e)));
+  const S2: u32 = bsig1(c);
+  const t2: u32 = hk2 + ch2 + S2;
+  b = b + hk2 + ch2 + S2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
-  const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0xe9b5dba5;
-  a = a + t3;
+  const hk3: u32 = e + 0xe9b5dba5;
+  const ch3: u32 = (d ^ (b & (c ^ d)));
+  const S3: u32 = bsig1(b);
+  const t3: u32 = hk3 + ch3 + S3;
+  a = a + hk3 + ch3 + S3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
-  const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x3956c25b;
-  h = h + t4;
+  const hk4: u32 = d + 0x3956c25b;
+  const ch4: u32 = (c ^ (a & (b ^ c)));
+  const S4: u32 = bsig1(a);
+  const t4: u32 = hk4 + ch4 + S4;
+  h = h + hk4 + ch4 + S4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
-  const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x59f111f1;
-  g = g + t5;
+  const hk5: u32 = c + 0x59f111f1;
+  const ch5: u32 = (b ^ (h & (a ^ b)));
+  const S5: u32 = bsig1(h);
+  const t5: u32 = hk5 + ch5 + S5;
+  g = g + hk5 + ch5 + S5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
-  const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x923f82a4;
-  f = f + t6;
+  const hk6: u32 = b + 0x923f82a4;
+  const ch6: u32 = (a ^ (g & (h ^ a)));
+  const S6: u32 = bsig1(g);
+  const t6: u32 = hk6 + ch6 + S6;
+  f = f + hk6 + ch6 + S6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
-  const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xab1c5ed5;
-  e = e + t7;
+  const hk7: u32 = a + 0xab1c5ed5;
+  const ch7: u32 = (h ^ (f & (g ^ h)));
+  const S7: u32 = bsig1(f);
+  const t7: u32 = hk7 + ch7 + S7;
+  e = e + hk7 + ch7 + S7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
-  const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0xd807aa98;
-  d = d + t8;
+  const hk8: u32 = h + 0xd807aa98;
+  const ch8: u32 = (g ^ (e & (f ^ g)));
+  const S8: u32 = bsig1(e);
+  const t8: u32 = hk8 + ch8 + S8;
+  d = d + hk8 + ch8 + S8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
-  const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x12835b01;
-  c = c + t9;
+  const hk9: u32 = g + 0x12835b01;
+  const ch9: u32 = (f ^ (d & (e ^ f)));
+  const S9: u32 = bsig1(d);
+  const t9: u32 = hk9 + ch9 + S9;
+  c = c + hk9 + ch9 + S9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
-  const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x243185be;
-  b = b + t10;
+  const hk10: u32 = f + 0x243185be;
+  const ch10: u32 = (e ^ (c & (d ^ e)));
+  const S10: u32 = bsig1(c);
+  const t10: u32 = hk10 + ch10 + S10;
+  b = b + hk10 + ch10 + S10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
-  const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x550c7dc3;
-  a = a + t11;
+  const hk11: u32 = e + 0x550c7dc3;
+  const ch11: u32 = (d ^ (b & (c ^ d)));
+  const S11: u32 = bsig1(b);
+  const t11: u32 = hk11 + ch11 + S11;
+  a = a + hk11 + ch11 + S11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
-  const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x72be5d74;
-  h = h + t12;
+  const hk12: u32 = d + 0x72be5d74;
+  const ch12: u32 = (c ^ (a & (b ^ c)));
+  const S12: u32 = bsig1(a);
+  const t12: u32 = hk12 + ch12 + S12;
+  h = h + hk12 + ch12 + S12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
-  const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x80deb1fe;
-  g = g + t13;
+  const hk13: u32 = c + 0x80deb1fe;
+  const ch13: u32 = (b ^ (h & (a ^ b)));
+  const S13: u32 = bsig1(h);
+  const t13: u32 = hk13 + ch13 + S13;
+  g = g + hk13 + ch13 + S13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
-  const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x9bdc06a7;
-  f = f + t14;
+  const hk14: u32 = b + 0x9bdc06a7;
+  const ch14: u32 = (a ^ (g & (h ^ a)));
+  const S14: u32 = bsig1(g);
+  const t14: u32 = hk14 + ch14 + S14;
+  f = f + hk14 + ch14 + S14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
-  const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc19bf374;
-  e = e + t15;
+  const hk15: u32 = a + 0xc19bf374;
+  const ch15: u32 = (h ^ (f & (g ^ h)));
+  const S15: u32 = bsig1(f);
+  const t15: u32 = hk15 + ch15 + S15;
+  e = e + hk15 + ch15 + S15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
-  const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x649b69c1;
-  d = d + t16;
+  const hk16: u32 = h + 0x649b69c1;
+  const ch16: u32 = (g ^ (e & (f ^ g)));
+  const S16: u32 = bsig1(e);
+  const t16: u32 = hk16 + ch16 + S16;
+  d = d + hk16 + ch16 + S16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
-  const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0xf0fe4786;
-  c = c + t17;
+  const hk17: u32 = g + 0xf0fe4786;
+  const ch17: u32 = (f ^ (d & (e ^ f)));
+  const S17: u32 = bsig1(d);
+  const t17: u32 = hk17 + ch17 + S17;
+  c = c + hk17 + ch17 + S17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
-  const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x0fe1edc6;
-  b = b + t18;
+  const hk18: u32 = f + 0x0fe1edc6;
+  const ch18: u32 = (e ^ (c & (d ^ e)));
+  const S18: u32 = bsig1(c);
+  const t18: u32 = hk18 + ch18 + S18;
+  b = b + hk18 + ch18 + S18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
-  const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x240cf254;
-  a = a + t19;
+  const hk19: u32 = e + 0x240cf254;
+  const ch19: u32 = (d ^ (b & (c ^ d)));
+  const S19: u32 = bsig1(b);
+  const t19: u32 = hk19 + ch19 + S19;
+  a = a + hk19 + ch19 + S19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
-  const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x4fe9346f;
-  h = h + t20;
+  const hk20: u32 = d + 0x4fe9346f;
+  const ch20: u32 = (c ^ (a & (b ^ c)));
+  const S20: u32 = bsig1(a);
+  const t20: u32 = hk20 + ch20 + S20;
+  h = h + hk20 + ch20 + S20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
-  const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x6cc984be;
-  g = g + t21;
+  const hk21: u32 = c + 0x6cc984be;
+  const ch21: u32 = (b ^ (h & (a ^ b)));
+  const S21: u32 = bsig1(h);
+  const t21: u32 = hk21 + ch21 + S21;
+  g = g + hk21 + ch21 + S21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
-  const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x61b9411e;
-  f = f + t22;
+  const hk22: u32 = b + 0x61b9411e;
+  const ch22: u32 = (a ^ (g & (h ^ a)));
+  const S22: u32 = bsig1(g);
+  const t22: u32 = hk22 + ch22 + S22;
+  f = f + hk22 + ch22 + S22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
-  const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0x16f988fa;
-  e = e + t23;
+  const hk23: u32 = a + 0x16f988fa;
+  const ch23: u32 = (h ^ (f & (g ^ h)));
+  const S23: u32 = bsig1(f);
+  const t23: u32 = hk23 + ch23 + S23;
+  e = e + hk23 + ch23 + S23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
-  const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0xf2c65152;
-  d = d + t24;
+  const hk24: u32 = h + 0xf2c65152;
+  const ch24: u32 = (g ^ (e & (f ^ g)));
+  const S24: u32 = bsig1(e);
+  const t24: u32 = hk24 + ch24 + S24;
+  d = d + hk24 + ch24 + S24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
-  const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0xa88e5a6d;
-  c = c + t25;
+  const hk25: u32 = g + 0xa88e5a6d;
+  const ch25: u32 = (f ^ (d & (e ^ f)));
+  const S25: u32 = bsig1(d);
+  const t25: u32 = hk25 + ch25 + S25;
+  c = c + hk25 + ch25 + S25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
-  const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0xb019fc65;
-  b = b + t26;
+  const hk26: u32 = f + 0xb019fc65;
+  const ch26: u32 = (e ^ (c & (d ^ e)));
+  const S26: u32 = bsig1(c);
+  const t26: u32 = hk26 + ch26 + S26;
+  b = b + hk26 + ch26 + S26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
-  const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0xb9d99ec7;
-  a = a + t27;
+  const hk27: u32 = e + 0xb9d99ec7;
+  const ch27: u32 = (d ^ (b & (c ^ d)));
+  const S27: u32 = bsig1(b);
+  const t27: u32 = hk27 + ch27 + S27;
+  a = a + hk27 + ch27 + S27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
-  const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x9a1231c3;
-  h = h + t28;
+  const hk28: u32 = d + 0x9a1231c3;
+  const ch28: u32 = (c ^ (a & (b ^ c)));
+  const S28: u32 = bsig1(a);
+  const t28: u32 = hk28 + ch28 + S28;
+  h = h + hk28 + ch28 + S28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
-  const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0xe70eeaa0;
-  g = g + t29;
+  const hk29: u32 = c + 0xe70eeaa0;
+  const ch29: u32 = (b ^ (h & (a ^ b)));
+  const S29: u32 = bsig1(h);
+  const t29: u32 = hk29 + ch29 + S29;
+  g = g + hk29 + ch29 + S29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
-  const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0xfdb1232b;
-  f = f + t30;
+  const hk30: u32 = b + 0xfdb1232b;
+  const ch30: u32 = (a ^ (g & (h ^ a)));
+  const S30: u32 = bsig1(g);
+  const t30: u32 = hk30 + ch30 + S30;
+  f = f + hk30 + ch30 + S30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
-  const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc7353eb0;
-  e = e + t31;
+  const hk31: u32 = a + 0xc7353eb0;
+  const ch31: u32 = (h ^ (f & (g ^ h)));
+  const S31: u32 = bsig1(f);
+  const t31: u32 = hk31 + ch31 + S31;
+  e = e + hk31 + ch31 + S31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
-  const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x3069bad5;
-  d = d + t32;
+  const hk32: u32 = h + 0x3069bad5;
+  const ch32: u32 = (g ^ (e & (f ^ g)));
+  const S32: u32 = bsig1(e);
+  const t32: u32 = hk32 + ch32 + S32;
+  d = d + hk32 + ch32 + S32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
-  const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0xcb976d5f;
-  c = c + t33;
+  const hk33: u32 = g + 0xcb976d5f;
+  const ch33: u32 = (f ^ (d & (e ^ f)));
+  const S33: u32 = bsig1(d);
+  const t33: u32 = hk33 + ch33 + S33;
+  c = c + hk33 + ch33 + S33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
-  const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x5a0f118f;
-  b = b + t34;
+  const hk34: u32 = f + 0x5a0f118f;
+  const ch34: u32 = (e ^ (c & (d ^ e)));
+  const S34: u32 = bsig1(c);
+  const t34: u32 = hk34 + ch34 + S34;
+  b = b + hk34 + ch34 + S34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
-  const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0xdc1eeefd;
-  a = a + t35;
+  const hk35: u32 = e + 0xdc1eeefd;
+  const ch35: u32 = (d ^ (b & (c ^ d)));
+  const S35: u32 = bsig1(b);
+  const t35: u32 = hk35 + ch35 + S35;
+  a = a + hk35 + ch35 + S35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
-  const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x0a35b689;
-  h = h + t36;
+  const hk36: u32 = d + 0x0a35b689;
+  const ch36: u32 = (c ^ (a & (b ^ c)));
+  const S36: u32 = bsig1(a);
+  const t36: u32 = hk36 + ch36 + S36;
+  h = h + hk36 + ch36 + S36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
-  const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0xde0b7a04;
-  g = g + t37;
+  const hk37: u32 = c + 0xde0b7a04;
+  const ch37: u32 = (b ^ (h & (a ^ b)));
+  const S37: u32 = bsig1(h);
+  const t37: u32 = hk37 + ch37 + S37;
+  g = g + hk37 + ch37 + S37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
-  const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x58f4ca9d;
-  f = f + t38;
+  const hk38: u32 = b + 0x58f4ca9d;
+  const ch38: u32 = (a ^ (g & (h ^ a)));
+  const S38: u32 = bsig1(g);
+  const t38: u32 = hk38 + ch38 + S38;
+  f = f + hk38 + ch38 + S38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
-  const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xe15d5b16;
-  e = e + t39;
+  const hk39: u32 = a + 0xe15d5b16;
+  const ch39: u32 = (h ^ (f & (g ^ h)));
+  const S39: u32 = bsig1(f);
+  const t39: u32 = hk39 + ch39 + S39;
+  e = e + hk39 + ch39 + S39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
-  const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x007f3e86;
-  d = d + t40;
+  const hk40: u32 = h + 0x007f3e86;
+  const ch40: u32 = (g ^ (e & (f ^ g)));
+  const S40: u32 = bsig1(e);
+  const t40: u32 = hk40 + ch40 + S40;
+  d = d + hk40 + ch40 + S40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
-  const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x37088980;
-  c = c + t41;
+  const hk41: u32 = g + 0x37088980;
+  const ch41: u32 = (f ^ (d & (e ^ f)));
+  const S41: u32 = bsig1(d);
+  const t41: u32 = hk41 + ch41 + S41;
+  c = c + hk41 + ch41 + S41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
-  const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0xa507ea32;
-  b = b + t42;
+  const hk42: u32 = f + 0xa507ea32;
+  const ch42: u32 = (e ^ (c & (d ^ e)));
+  const S42: u32 = bsig1(c);
+  const t42: u32 = hk42 + ch42 + S42;
+  b = b + hk42 + ch42 + S42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
-  const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x6fab9537;
-  a = a + t43;
+  const hk43: u32 = e + 0x6fab9537;
+  const ch43: u32 = (d ^ (b & (c ^ d)));
+  const S43: u32 = bsig1(b);
+  const t43: u32 = hk43 + ch43 + S43;
+  a = a + hk43 + ch43 + S43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
-  const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x17406110;
-  h = h + t44;
+  const hk44: u32 = d + 0x17406110;
+  const ch44: u32 = (c ^ (a & (b ^ c)));
+  const S44: u32 = bsig1(a);
+  const t44: u32 = hk44 + ch44 + S44;
+  h = h + hk44 + ch44 + S44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
-  const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x0d8cd6f1;
-  g = g + t45;
+  const hk45: u32 = c + 0x0d8cd6f1;
+  const ch45: u32 = (b ^ (h & (a ^ b)));
+  const S45: u32 = bsig1(h);
+  const t45: u32 = hk45 + ch45 + S45;
+  g = g + hk45 + ch45 + S45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
-  const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0xcdaa3b6d;
-  f = f + t46;
+  const hk46: u32 = b + 0xcdaa3b6d;
+  const ch46: u32 = (a ^ (g & (h ^ a)));
+  const S46: u32 = bsig1(g);
+  const t46: u32 = hk46 + ch46 + S46;
+  f = f + hk46 + ch46 + S46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
-  const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc0bbbe37;
-  e = e + t47;
+  const hk47: u32 = a + 0xc0bbbe37;
+  const ch47: u32 = (h ^ (f & (g ^ h)));
+  const S47: u32 = bsig1(f);
+  const t47: u32 = hk47 + ch47 + S47;
+  e = e + hk47 + ch47 + S47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
-  const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x83613bda;
-  d = d + t48;
+  const hk48: u32 = h + 0x83613bda;
+  const ch48: u32 = (g ^ (e & (f ^ g)));
+  const S48: u32 = bsig1(e);
+  const t48: u32 = hk48 + ch48 + S48;
+  d = d + hk48 + ch48 + S48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
-  const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0xdb48a363;
-  c = c + t49;
+  const hk49: u32 = g + 0xdb48a363;
+  const ch49: u32 = (f ^ (d & (e ^ f)));
+  const S49: u32 = bsig1(d);
+  const t49: u32 = hk49 + ch49 + S49;
+  c = c + hk49 + ch49 + S49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
-  const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x0b02e931;
-  b = b + t50;
+  const hk50: u32 = f + 0x0b02e931;
+  const ch50: u32 = (e ^ (c & (d ^ e)));
+  const S50: u32 = bsig1(c);
+  const t50: u32 = hk50 + ch50 + S50;
+  b = b + hk50 + ch50 + S50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
-  const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x6fd15ca7;
-  a = a + t51;
+  const hk51: u32 = e + 0x6fd15ca7;
+  const ch51: u32 = (d ^ (b & (c ^ d)));
+  const S51: u32 = bsig1(b);
+  const t51: u32 = hk51 + ch51 + S51;
+  a = a + hk51 + ch51 + S51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
-  const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x521afaca;
-  h = h + t52;
+  const hk52: u32 = d + 0x521afaca;
+  const ch52: u32 = (c ^ (a & (b ^ c)));
+  const S52: u32 = bsig1(a);
+  const t52: u32 = hk52 + ch52 + S52;
+  h = h + hk52 + ch52 + S52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
-  const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x31338431;
-  g = g + t53;
+  const hk53: u32 = c + 0x31338431;
+  const ch53: u32 = (b ^ (h & (a ^ b)));
+  const S53: u32 = bsig1(h);
+  const t53: u32 = hk53 + ch53 + S53;
+  g = g + hk53 + ch53 + S53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
-  const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x6ed41a95;
-  f = f + t54;
+  const hk54: u32 = b + 0x6ed41a95;
+  const ch54: u32 = (a ^ (g & (h ^ a)));
+  const S54: u32 = bsig1(g);
+  const t54: u32 = hk54 + ch54 + S54;
+  f = f + hk54 + ch54 + S54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
-  const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0x6d437890;
-  e = e + t55;
+  const hk55: u32 = a + 0x6d437890;
+  const ch55: u32 = (h ^ (f & (g ^ h)));
+  const S55: u32 = bsig1(f);
+  const t55: u32 = hk55 + ch55 + S55;
+  e = e + hk55 + ch55 + S55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
-  const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0xc39c91f2;
-  d = d + t56;
+  const hk56: u32 = h + 0xc39c91f2;
+  const ch56: u32 = (g ^ (e & (f ^ g)));
+  const S56: u32 = bsig1(e);
+  const t56: u32 = hk56 + ch56 + S56;
+  d = d + hk56 + ch56 + S56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
-  const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x9eccabbd;
-  c = c + t57;
+  const hk57: u32 = g + 0x9eccabbd;
+  const ch57: u32 = (f ^ (d & (e ^ f)));
+  const S57: u32 = bsig1(d);
+  const t57: u32 = hk57 + ch57 + S57;
+  c = c + hk57 + ch57 + S57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
-  const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0xb5c9a0e6;
-  b = b + t58;
+  const hk58: u32 = f + 0xb5c9a0e6;
+  const ch58: u32 = (e ^ (c & (d ^ e)));
+  const S58: u32 = bsig1(c);
+  const t58: u32 = hk58 + ch58 + S58;
+  b = b + hk58 + ch58 + S58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
-  const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x532fb63c;
-  a = a + t59;
+  const hk59: u32 = e + 0x532fb63c;
+  const ch59: u32 = (d ^ (b & (c ^ d)));
+  const S59: u32 = bsig1(b);
+  const t59: u32 = hk59 + ch59 + S59;
+  a = a + hk59 + ch59 + S59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
-  const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0xd2c741c6;
-  h = h + t60;
+  const hk60: u32 = d + 0xd2c741c6;
+  const ch60: u32 = (c ^ (a & (b ^ c)));
+  const S60: u32 = bsig1(a);
+  const t60: u32 = hk60 + ch60 + S60;
+  h = h + hk60 + ch60 + S60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
-  const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x07237ea3;
-  g = g + t61;
+  const hk61: u32 = c + 0x07237ea3;
+  const ch61: u32 = (b ^ (h & (a ^ b)));
+  const S61: u32 = bsig1(h);
+  const t61: u32 = hk61 + ch61 + S61;
+  g = g + hk61 + ch61 + S61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
-  const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0xa4954b68;
-  f = f + t62;
+  const hk62: u32 = b + 0xa4954b68;
+  const ch62: u32 = (a ^ (g & (h ^ a)));
+  const S62: u32 = bsig1(g);
+  const t62: u32 = hk62 + ch62 + S62;
+  f = f + hk62 + ch62 + S62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
-  const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0x4c191d76;
-  e = e + t63;
+  const hk63: u32 = a + 0x4c191d76;
+  const ch63: u32 = (h ^ (f & (g ^ h)));
+  const S63: u32 = bsig1(f);
+  const t63: u32 = hk63 + ch63 + S63;
+  e = e + hk63 + ch63 + S63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(st, a + load<u32>(st, 0), 0);
   store<u32>(st, b + load<u32>(st, 4), 4);
@@ -911,433 +1103,433 @@ export function compressTail80(st: usize, p: usize): void {
   const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w0 + 0x428a2f98;
   d = d + t0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
   const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w1 + 0x71374491;
   c = c + t1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
   const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w2 + 0xb5c0fbcf;
   b = b + t2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
   const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w3 + 0xe9b5dba5;
   a = a + t3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
   const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0xb956c25b;
   h = h + t4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
   const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x59f111f1;
   g = g + t5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
   const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x923f82a4;
   f = f + t6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
   const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xab1c5ed5;
   e = e + t7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
   const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0xd807aa98;
   d = d + t8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
   const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x12835b01;
   c = c + t9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
   const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x243185be;
   b = b + t10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
   const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x550c7dc3;
   a = a + t11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
   const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x72be5d74;
   h = h + t12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
   const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x80deb1fe;
   g = g + t13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
   const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x9bdc06a7;
   f = f + t14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
   const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc19bf3f4;
   e = e + t15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
   const w16: u32 = ssig0(w1) + w0;
   const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w16 + 0xe49b69c1;
   d = d + t16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
   const w17: u32 = ssig0(w2) + w1 + 0x01100000;
   const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w17 + 0xefbe4786;
   c = c + t17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
   const w18: u32 = ssig1(w16) + ssig0(w3) + w2;
   const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w18 + 0x0fc19dc6;
   b = b + t18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
   const w19: u32 = ssig1(w17) + w3 + 0x11002000;
   const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w19 + 0x240ca1cc;
   a = a + t19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
   const w20: u32 = ssig1(w18) + 0x80000000;
   const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w20 + 0x2de92c6f;
   h = h + t20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
   const w21: u32 = ssig1(w19);
   const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w21 + 0x4a7484aa;
   g = g + t21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
   const w22: u32 = ssig1(w20) + 0x00000280;
   const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w22 + 0x5cb0a9dc;
   f = f + t22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
   const w23: u32 = ssig1(w21) + w16;
   const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w23 + 0x76f988da;
   e = e + t23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
   const w24: u32 = ssig1(w22) + w17;
   const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w24 + 0x983e5152;
   d = d + t24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
   const w25: u32 = ssig1(w23) + w18;
   const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w25 + 0xa831c66d;
   c = c + t25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
   const w26: u32 = ssig1(w24) + w19;
   const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w26 + 0xb00327c8;
   b = b + t26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
   const w27: u32 = ssig1(w25) + w20;
   const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w27 + 0xbf597fc7;
   a = a + t27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
   const w28: u32 = ssig1(w26) + w21;
   const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w28 + 0xc6e00bf3;
   h = h + t28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
   const w29: u32 = ssig1(w27) + w22;
   const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w29 + 0xd5a79147;
   g = g + t29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
   const w30: u32 = ssig1(w28) + w23 + 0x00a00055;
   const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w30 + 0x06ca6351;
   f = f + t30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
   const w31: u32 = ssig1(w29) + w24 + ssig0(w16) + 0x00000280;
   const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w31 + 0x14292967;
   e = e + t31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
   const w32: u32 = ssig1(w30) + w25 + ssig0(w17) + w16;
   const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w32 + 0x27b70a85;
   d = d + t32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
   const w33: u32 = ssig1(w31) + w26 + ssig0(w18) + w17;
   const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w33 + 0x2e1b2138;
   c = c + t33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
   const w34: u32 = ssig1(w32) + w27 + ssig0(w19) + w18;
   const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w34 + 0x4d2c6dfc;
   b = b + t34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
   const w35: u32 = ssig1(w33) + w28 + ssig0(w20) + w19;
   const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w35 + 0x53380d13;
   a = a + t35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
   const w36: u32 = ssig1(w34) + w29 + ssig0(w21) + w20;
   const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w36 + 0x650a7354;
   h = h + t36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
   const w37: u32 = ssig1(w35) + w30 + ssig0(w22) + w21;
   const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w37 + 0x766a0abb;
   g = g + t37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
   const w38: u32 = ssig1(w36) + w31 + ssig0(w23) + w22;
   const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w38 + 0x81c2c92e;
   f = f + t38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
   const w39: u32 = ssig1(w37) + w32 + ssig0(w24) + w23;
   const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w39 + 0x92722c85;
   e = e + t39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
   const w40: u32 = ssig1(w38) + w33 + ssig0(w25) + w24;
   const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w40 + 0xa2bfe8a1;
   d = d + t40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
   const w41: u32 = ssig1(w39) + w34 + ssig0(w26) + w25;
   const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w41 + 0xa81a664b;
   c = c + t41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
   const w42: u32 = ssig1(w40) + w35 + ssig0(w27) + w26;
   const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w42 + 0xc24b8b70;
   b = b + t42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
   const w43: u32 = ssig1(w41) + w36 + ssig0(w28) + w27;
   const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w43 + 0xc76c51a3;
   a = a + t43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
   const w44: u32 = ssig1(w42) + w37 + ssig0(w29) + w28;
   const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w44 + 0xd192e819;
   h = h + t44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
   const w45: u32 = ssig1(w43) + w38 + ssig0(w30) + w29;
   const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w45 + 0xd6990624;
   g = g + t45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
   const w46: u32 = ssig1(w44) + w39 + ssig0(w31) + w30;
   const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w46 + 0xf40e3585;
   f = f + t46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
   const w47: u32 = ssig1(w45) + w40 + ssig0(w32) + w31;
   const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w47 + 0x106aa070;
   e = e + t47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
   const w48: u32 = ssig1(w46) + w41 + ssig0(w33) + w32;
   const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w48 + 0x19a4c116;
   d = d + t48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
   const w49: u32 = ssig1(w47) + w42 + ssig0(w34) + w33;
   const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w49 + 0x1e376c08;
   c = c + t49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
   const w50: u32 = ssig1(w48) + w43 + ssig0(w35) + w34;
   const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w50 + 0x2748774c;
   b = b + t50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
   const w51: u32 = ssig1(w49) + w44 + ssig0(w36) + w35;
   const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w51 + 0x34b0bcb5;
   a = a + t51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
   const w52: u32 = ssig1(w50) + w45 + ssig0(w37) + w36;
   const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w52 + 0x391c0cb3;
   h = h + t52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
   const w53: u32 = ssig1(w51) + w46 + ssig0(w38) + w37;
   const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w53 + 0x4ed8aa4a;
   g = g + t53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
   const w54: u32 = ssig1(w52) + w47 + ssig0(w39) + w38;
   const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w54 + 0x5b9cca4f;
   f = f + t54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
   const w55: u32 = ssig1(w53) + w48 + ssig0(w40) + w39;
   const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w55 + 0x682e6ff3;
   e = e + t55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
   const w56: u32 = ssig1(w54) + w49 + ssig0(w41) + w40;
   const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w56 + 0x748f82ee;
   d = d + t56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
   const w57: u32 = ssig1(w55) + w50 + ssig0(w42) + w41;
   const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w57 + 0x78a5636f;
   c = c + t57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
   const w58: u32 = ssig1(w56) + w51 + ssig0(w43) + w42;
   const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w58 + 0x84c87814;
   b = b + t58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
   const w59: u32 = ssig1(w57) + w52 + ssig0(w44) + w43;
   const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w59 + 0x8cc70208;
   a = a + t59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
   const w60: u32 = ssig1(w58) + w53 + ssig0(w45) + w44;
   const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w60 + 0x90befffa;
   h = h + t60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
   const w61: u32 = ssig1(w59) + w54 + ssig0(w46) + w45;
   const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w61 + 0xa4506ceb;
   g = g + t61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
   const w62: u32 = ssig1(w60) + w55 + ssig0(w47) + w46;
   const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w62 + 0xbef9a3f7;
   f = f + t62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
   const w63: u32 = ssig1(w61) + w56 + ssig0(w48) + w47;
   const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w63 + 0xc67178f2;
   e = e + t63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(st, a + load<u32>(st, 0), 0);
   store<u32>(st, b + load<u32>(st, 4), 4);
@@ -1372,433 +1564,433 @@ export function hash32BB(p: usize, out: usize): void {
   const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w0 + 0x428a2f98;
   d = d + t0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
   const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w1 + 0x71374491;
   c = c + t1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
   const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w2 + 0xb5c0fbcf;
   b = b + t2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
   const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w3 + 0xe9b5dba5;
   a = a + t3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
   const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w4 + 0x3956c25b;
   h = h + t4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
   const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w5 + 0x59f111f1;
   g = g + t5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
   const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w6 + 0x923f82a4;
   f = f + t6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
   const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w7 + 0xab1c5ed5;
   e = e + t7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
   const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x5807aa98;
   d = d + t8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
   const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x12835b01;
   c = c + t9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
   const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x243185be;
   b = b + t10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
   const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x550c7dc3;
   a = a + t11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
   const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x72be5d74;
   h = h + t12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
   const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x80deb1fe;
   g = g + t13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
   const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x9bdc06a7;
   f = f + t14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
   const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc19bf274;
   e = e + t15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
   const w16: u32 = ssig0(w1) + w0;
   const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w16 + 0xe49b69c1;
   d = d + t16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
   const w17: u32 = ssig0(w2) + w1 + 0x00a00000;
   const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w17 + 0xefbe4786;
   c = c + t17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
   const w18: u32 = ssig1(w16) + ssig0(w3) + w2;
   const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w18 + 0x0fc19dc6;
   b = b + t18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
   const w19: u32 = ssig1(w17) + ssig0(w4) + w3;
   const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w19 + 0x240ca1cc;
   a = a + t19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
   const w20: u32 = ssig1(w18) + ssig0(w5) + w4;
   const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w20 + 0x2de92c6f;
   h = h + t20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
   const w21: u32 = ssig1(w19) + ssig0(w6) + w5;
   const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w21 + 0x4a7484aa;
   g = g + t21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
   const w22: u32 = ssig1(w20) + ssig0(w7) + w6 + 0x00000100;
   const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w22 + 0x5cb0a9dc;
   f = f + t22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
   const w23: u32 = ssig1(w21) + w16 + w7 + 0x11002000;
   const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w23 + 0x76f988da;
   e = e + t23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
   const w24: u32 = ssig1(w22) + w17 + 0x80000000;
   const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w24 + 0x983e5152;
   d = d + t24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
   const w25: u32 = ssig1(w23) + w18;
   const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w25 + 0xa831c66d;
   c = c + t25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
   const w26: u32 = ssig1(w24) + w19;
   const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w26 + 0xb00327c8;
   b = b + t26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
   const w27: u32 = ssig1(w25) + w20;
   const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w27 + 0xbf597fc7;
   a = a + t27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
   const w28: u32 = ssig1(w26) + w21;
   const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w28 + 0xc6e00bf3;
   h = h + t28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
   const w29: u32 = ssig1(w27) + w22;
   const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w29 + 0xd5a79147;
   g = g + t29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
   const w30: u32 = ssig1(w28) + w23 + 0x00400022;
   const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w30 + 0x06ca6351;
   f = f + t30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
   const w31: u32 = ssig1(w29) + w24 + ssig0(w16) + 0x00000100;
   const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w31 + 0x14292967;
   e = e + t31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
   const w32: u32 = ssig1(w30) + w25 + ssig0(w17) + w16;
   const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w32 + 0x27b70a85;
   d = d + t32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
   const w33: u32 = ssig1(w31) + w26 + ssig0(w18) + w17;
   const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w33 + 0x2e1b2138;
   c = c + t33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
   const w34: u32 = ssig1(w32) + w27 + ssig0(w19) + w18;
   const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w34 + 0x4d2c6dfc;
   b = b + t34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
   const w35: u32 = ssig1(w33) + w28 + ssig0(w20) + w19;
   const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w35 + 0x53380d13;
   a = a + t35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
   const w36: u32 = ssig1(w34) + w29 + ssig0(w21) + w20;
   const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w36 + 0x650a7354;
   h = h + t36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
   const w37: u32 = ssig1(w35) + w30 + ssig0(w22) + w21;
   const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w37 + 0x766a0abb;
   g = g + t37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
   const w38: u32 = ssig1(w36) + w31 + ssig0(w23) + w22;
   const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w38 + 0x81c2c92e;
   f = f + t38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
   const w39: u32 = ssig1(w37) + w32 + ssig0(w24) + w23;
   const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w39 + 0x92722c85;
   e = e + t39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
   const w40: u32 = ssig1(w38) + w33 + ssig0(w25) + w24;
   const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w40 + 0xa2bfe8a1;
   d = d + t40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
   const w41: u32 = ssig1(w39) + w34 + ssig0(w26) + w25;
   const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w41 + 0xa81a664b;
   c = c + t41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
   const w42: u32 = ssig1(w40) + w35 + ssig0(w27) + w26;
   const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w42 + 0xc24b8b70;
   b = b + t42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
   const w43: u32 = ssig1(w41) + w36 + ssig0(w28) + w27;
   const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w43 + 0xc76c51a3;
   a = a + t43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
   const w44: u32 = ssig1(w42) + w37 + ssig0(w29) + w28;
   const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w44 + 0xd192e819;
   h = h + t44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
   const w45: u32 = ssig1(w43) + w38 + ssig0(w30) + w29;
   const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w45 + 0xd6990624;
   g = g + t45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
   const w46: u32 = ssig1(w44) + w39 + ssig0(w31) + w30;
   const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w46 + 0xf40e3585;
   f = f + t46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
   const w47: u32 = ssig1(w45) + w40 + ssig0(w32) + w31;
   const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w47 + 0x106aa070;
   e = e + t47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
   const w48: u32 = ssig1(w46) + w41 + ssig0(w33) + w32;
   const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w48 + 0x19a4c116;
   d = d + t48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
   const w49: u32 = ssig1(w47) + w42 + ssig0(w34) + w33;
   const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w49 + 0x1e376c08;
   c = c + t49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
   const w50: u32 = ssig1(w48) + w43 + ssig0(w35) + w34;
   const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w50 + 0x2748774c;
   b = b + t50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
   const w51: u32 = ssig1(w49) + w44 + ssig0(w36) + w35;
   const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w51 + 0x34b0bcb5;
   a = a + t51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
   const w52: u32 = ssig1(w50) + w45 + ssig0(w37) + w36;
   const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w52 + 0x391c0cb3;
   h = h + t52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
   const w53: u32 = ssig1(w51) + w46 + ssig0(w38) + w37;
   const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w53 + 0x4ed8aa4a;
   g = g + t53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
   const w54: u32 = ssig1(w52) + w47 + ssig0(w39) + w38;
   const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w54 + 0x5b9cca4f;
   f = f + t54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
   const w55: u32 = ssig1(w53) + w48 + ssig0(w40) + w39;
   const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w55 + 0x682e6ff3;
   e = e + t55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
   const w56: u32 = ssig1(w54) + w49 + ssig0(w41) + w40;
   const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w56 + 0x748f82ee;
   d = d + t56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
   const w57: u32 = ssig1(w55) + w50 + ssig0(w42) + w41;
   const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w57 + 0x78a5636f;
   c = c + t57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
   const w58: u32 = ssig1(w56) + w51 + ssig0(w43) + w42;
   const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w58 + 0x84c87814;
   b = b + t58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
   const w59: u32 = ssig1(w57) + w52 + ssig0(w44) + w43;
   const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w59 + 0x8cc70208;
   a = a + t59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
   const w60: u32 = ssig1(w58) + w53 + ssig0(w45) + w44;
   const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w60 + 0x90befffa;
   h = h + t60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
   const w61: u32 = ssig1(w59) + w54 + ssig0(w46) + w45;
   const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w61 + 0xa4506ceb;
   g = g + t61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
   const w62: u32 = ssig1(w60) + w55 + ssig0(w47) + w46;
   const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w62 + 0xbef9a3f7;
   f = f + t62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
   const w63: u32 = ssig1(w61) + w56 + ssig0(w48) + w47;
   const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w63 + 0xc67178f2;
   e = e + t63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(out, bswap<u32>(a + 0x6a09e667), 0);
   store<u32>(out, bswap<u32>(b + 0xbb67ae85), 4);
@@ -1833,433 +2025,433 @@ export function hash32BW(p: usize, out: usize): void {
   const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w0 + 0x428a2f98;
   d = d + t0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
   const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w1 + 0x71374491;
   c = c + t1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
   const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w2 + 0xb5c0fbcf;
   b = b + t2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
   const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w3 + 0xe9b5dba5;
   a = a + t3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
   const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w4 + 0x3956c25b;
   h = h + t4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
   const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w5 + 0x59f111f1;
   g = g + t5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
   const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w6 + 0x923f82a4;
   f = f + t6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
   const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w7 + 0xab1c5ed5;
   e = e + t7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
   const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x5807aa98;
   d = d + t8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
   const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x12835b01;
   c = c + t9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
   const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x243185be;
   b = b + t10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
   const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x550c7dc3;
   a = a + t11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
   const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x72be5d74;
   h = h + t12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
   const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x80deb1fe;
   g = g + t13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
   const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x9bdc06a7;
   f = f + t14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
   const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc19bf274;
   e = e + t15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
   const w16: u32 = ssig0(w1) + w0;
   const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w16 + 0xe49b69c1;
   d = d + t16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
   const w17: u32 = ssig0(w2) + w1 + 0x00a00000;
   const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w17 + 0xefbe4786;
   c = c + t17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
   const w18: u32 = ssig1(w16) + ssig0(w3) + w2;
   const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w18 + 0x0fc19dc6;
   b = b + t18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
   const w19: u32 = ssig1(w17) + ssig0(w4) + w3;
   const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w19 + 0x240ca1cc;
   a = a + t19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
   const w20: u32 = ssig1(w18) + ssig0(w5) + w4;
   const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w20 + 0x2de92c6f;
   h = h + t20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
   const w21: u32 = ssig1(w19) + ssig0(w6) + w5;
   const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w21 + 0x4a7484aa;
   g = g + t21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
   const w22: u32 = ssig1(w20) + ssig0(w7) + w6 + 0x00000100;
   const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w22 + 0x5cb0a9dc;
   f = f + t22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
   const w23: u32 = ssig1(w21) + w16 + w7 + 0x11002000;
   const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w23 + 0x76f988da;
   e = e + t23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
   const w24: u32 = ssig1(w22) + w17 + 0x80000000;
   const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w24 + 0x983e5152;
   d = d + t24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
   const w25: u32 = ssig1(w23) + w18;
   const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w25 + 0xa831c66d;
   c = c + t25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
   const w26: u32 = ssig1(w24) + w19;
   const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w26 + 0xb00327c8;
   b = b + t26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
   const w27: u32 = ssig1(w25) + w20;
   const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w27 + 0xbf597fc7;
   a = a + t27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
   const w28: u32 = ssig1(w26) + w21;
   const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w28 + 0xc6e00bf3;
   h = h + t28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
   const w29: u32 = ssig1(w27) + w22;
   const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w29 + 0xd5a79147;
   g = g + t29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
   const w30: u32 = ssig1(w28) + w23 + 0x00400022;
   const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w30 + 0x06ca6351;
   f = f + t30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
   const w31: u32 = ssig1(w29) + w24 + ssig0(w16) + 0x00000100;
   const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w31 + 0x14292967;
   e = e + t31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
   const w32: u32 = ssig1(w30) + w25 + ssig0(w17) + w16;
   const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w32 + 0x27b70a85;
   d = d + t32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
   const w33: u32 = ssig1(w31) + w26 + ssig0(w18) + w17;
   const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w33 + 0x2e1b2138;
   c = c + t33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
   const w34: u32 = ssig1(w32) + w27 + ssig0(w19) + w18;
   const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w34 + 0x4d2c6dfc;
   b = b + t34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
   const w35: u32 = ssig1(w33) + w28 + ssig0(w20) + w19;
   const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w35 + 0x53380d13;
   a = a + t35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
   const w36: u32 = ssig1(w34) + w29 + ssig0(w21) + w20;
   const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w36 + 0x650a7354;
   h = h + t36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
   const w37: u32 = ssig1(w35) + w30 + ssig0(w22) + w21;
   const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w37 + 0x766a0abb;
   g = g + t37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
   const w38: u32 = ssig1(w36) + w31 + ssig0(w23) + w22;
   const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w38 + 0x81c2c92e;
   f = f + t38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
   const w39: u32 = ssig1(w37) + w32 + ssig0(w24) + w23;
   const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w39 + 0x92722c85;
   e = e + t39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
   const w40: u32 = ssig1(w38) + w33 + ssig0(w25) + w24;
   const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w40 + 0xa2bfe8a1;
   d = d + t40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
   const w41: u32 = ssig1(w39) + w34 + ssig0(w26) + w25;
   const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w41 + 0xa81a664b;
   c = c + t41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
   const w42: u32 = ssig1(w40) + w35 + ssig0(w27) + w26;
   const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w42 + 0xc24b8b70;
   b = b + t42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
   const w43: u32 = ssig1(w41) + w36 + ssig0(w28) + w27;
   const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w43 + 0xc76c51a3;
   a = a + t43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
   const w44: u32 = ssig1(w42) + w37 + ssig0(w29) + w28;
   const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w44 + 0xd192e819;
   h = h + t44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
   const w45: u32 = ssig1(w43) + w38 + ssig0(w30) + w29;
   const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w45 + 0xd6990624;
   g = g + t45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
   const w46: u32 = ssig1(w44) + w39 + ssig0(w31) + w30;
   const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w46 + 0xf40e3585;
   f = f + t46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
   const w47: u32 = ssig1(w45) + w40 + ssig0(w32) + w31;
   const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w47 + 0x106aa070;
   e = e + t47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
   const w48: u32 = ssig1(w46) + w41 + ssig0(w33) + w32;
   const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w48 + 0x19a4c116;
   d = d + t48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
   const w49: u32 = ssig1(w47) + w42 + ssig0(w34) + w33;
   const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w49 + 0x1e376c08;
   c = c + t49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
   const w50: u32 = ssig1(w48) + w43 + ssig0(w35) + w34;
   const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w50 + 0x2748774c;
   b = b + t50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
   const w51: u32 = ssig1(w49) + w44 + ssig0(w36) + w35;
   const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w51 + 0x34b0bcb5;
   a = a + t51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
   const w52: u32 = ssig1(w50) + w45 + ssig0(w37) + w36;
   const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w52 + 0x391c0cb3;
   h = h + t52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
   const w53: u32 = ssig1(w51) + w46 + ssig0(w38) + w37;
   const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w53 + 0x4ed8aa4a;
   g = g + t53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
   const w54: u32 = ssig1(w52) + w47 + ssig0(w39) + w38;
   const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w54 + 0x5b9cca4f;
   f = f + t54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
   const w55: u32 = ssig1(w53) + w48 + ssig0(w40) + w39;
   const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w55 + 0x682e6ff3;
   e = e + t55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
   const w56: u32 = ssig1(w54) + w49 + ssig0(w41) + w40;
   const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w56 + 0x748f82ee;
   d = d + t56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
   const w57: u32 = ssig1(w55) + w50 + ssig0(w42) + w41;
   const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w57 + 0x78a5636f;
   c = c + t57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
   const w58: u32 = ssig1(w56) + w51 + ssig0(w43) + w42;
   const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w58 + 0x84c87814;
   b = b + t58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
   const w59: u32 = ssig1(w57) + w52 + ssig0(w44) + w43;
   const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w59 + 0x8cc70208;
   a = a + t59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
   const w60: u32 = ssig1(w58) + w53 + ssig0(w45) + w44;
   const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w60 + 0x90befffa;
   h = h + t60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
   const w61: u32 = ssig1(w59) + w54 + ssig0(w46) + w45;
   const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w61 + 0xa4506ceb;
   g = g + t61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
   const w62: u32 = ssig1(w60) + w55 + ssig0(w47) + w46;
   const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w62 + 0xbef9a3f7;
   f = f + t62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
   const w63: u32 = ssig1(w61) + w56 + ssig0(w48) + w47;
   const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w63 + 0xc67178f2;
   e = e + t63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(out, a + 0x6a09e667, 0);
   store<u32>(out, b + 0xbb67ae85, 4);
@@ -2294,433 +2486,433 @@ export function hash32WB(p: usize, out: usize): void {
   const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w0 + 0x428a2f98;
   d = d + t0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
   const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w1 + 0x71374491;
   c = c + t1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
   const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w2 + 0xb5c0fbcf;
   b = b + t2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
   const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w3 + 0xe9b5dba5;
   a = a + t3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
   const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w4 + 0x3956c25b;
   h = h + t4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
   const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w5 + 0x59f111f1;
   g = g + t5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
   const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w6 + 0x923f82a4;
   f = f + t6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
   const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w7 + 0xab1c5ed5;
   e = e + t7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
   const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x5807aa98;
   d = d + t8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
   const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x12835b01;
   c = c + t9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
   const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x243185be;
   b = b + t10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
   const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x550c7dc3;
   a = a + t11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
   const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x72be5d74;
   h = h + t12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
   const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x80deb1fe;
   g = g + t13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
   const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x9bdc06a7;
   f = f + t14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
   const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc19bf274;
   e = e + t15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
   const w16: u32 = ssig0(w1) + w0;
   const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w16 + 0xe49b69c1;
   d = d + t16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
   const w17: u32 = ssig0(w2) + w1 + 0x00a00000;
   const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w17 + 0xefbe4786;
   c = c + t17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
   const w18: u32 = ssig1(w16) + ssig0(w3) + w2;
   const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w18 + 0x0fc19dc6;
   b = b + t18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
   const w19: u32 = ssig1(w17) + ssig0(w4) + w3;
   const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w19 + 0x240ca1cc;
   a = a + t19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
   const w20: u32 = ssig1(w18) + ssig0(w5) + w4;
   const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w20 + 0x2de92c6f;
   h = h + t20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
   const w21: u32 = ssig1(w19) + ssig0(w6) + w5;
   const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w21 + 0x4a7484aa;
   g = g + t21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
   const w22: u32 = ssig1(w20) + ssig0(w7) + w6 + 0x00000100;
   const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w22 + 0x5cb0a9dc;
   f = f + t22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
   const w23: u32 = ssig1(w21) + w16 + w7 + 0x11002000;
   const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w23 + 0x76f988da;
   e = e + t23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
   const w24: u32 = ssig1(w22) + w17 + 0x80000000;
   const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w24 + 0x983e5152;
   d = d + t24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
   const w25: u32 = ssig1(w23) + w18;
   const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w25 + 0xa831c66d;
   c = c + t25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
   const w26: u32 = ssig1(w24) + w19;
   const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w26 + 0xb00327c8;
   b = b + t26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
   const w27: u32 = ssig1(w25) + w20;
   const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w27 + 0xbf597fc7;
   a = a + t27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
   const w28: u32 = ssig1(w26) + w21;
   const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w28 + 0xc6e00bf3;
   h = h + t28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
   const w29: u32 = ssig1(w27) + w22;
   const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w29 + 0xd5a79147;
   g = g + t29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
   const w30: u32 = ssig1(w28) + w23 + 0x00400022;
   const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w30 + 0x06ca6351;
   f = f + t30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
   const w31: u32 = ssig1(w29) + w24 + ssig0(w16) + 0x00000100;
   const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w31 + 0x14292967;
   e = e + t31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
   const w32: u32 = ssig1(w30) + w25 + ssig0(w17) + w16;
   const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w32 + 0x27b70a85;
   d = d + t32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
   const w33: u32 = ssig1(w31) + w26 + ssig0(w18) + w17;
   const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w33 + 0x2e1b2138;
   c = c + t33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
   const w34: u32 = ssig1(w32) + w27 + ssig0(w19) + w18;
   const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w34 + 0x4d2c6dfc;
   b = b + t34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
   const w35: u32 = ssig1(w33) + w28 + ssig0(w20) + w19;
   const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w35 + 0x53380d13;
   a = a + t35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
   const w36: u32 = ssig1(w34) + w29 + ssig0(w21) + w20;
   const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w36 + 0x650a7354;
   h = h + t36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
   const w37: u32 = ssig1(w35) + w30 + ssig0(w22) + w21;
   const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w37 + 0x766a0abb;
   g = g + t37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
   const w38: u32 = ssig1(w36) + w31 + ssig0(w23) + w22;
   const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w38 + 0x81c2c92e;
   f = f + t38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
   const w39: u32 = ssig1(w37) + w32 + ssig0(w24) + w23;
   const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w39 + 0x92722c85;
   e = e + t39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
   const w40: u32 = ssig1(w38) + w33 + ssig0(w25) + w24;
   const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w40 + 0xa2bfe8a1;
   d = d + t40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
   const w41: u32 = ssig1(w39) + w34 + ssig0(w26) + w25;
   const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w41 + 0xa81a664b;
   c = c + t41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
   const w42: u32 = ssig1(w40) + w35 + ssig0(w27) + w26;
   const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w42 + 0xc24b8b70;
   b = b + t42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
   const w43: u32 = ssig1(w41) + w36 + ssig0(w28) + w27;
   const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w43 + 0xc76c51a3;
   a = a + t43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
   const w44: u32 = ssig1(w42) + w37 + ssig0(w29) + w28;
   const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w44 + 0xd192e819;
   h = h + t44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
   const w45: u32 = ssig1(w43) + w38 + ssig0(w30) + w29;
   const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w45 + 0xd6990624;
   g = g + t45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
   const w46: u32 = ssig1(w44) + w39 + ssig0(w31) + w30;
   const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w46 + 0xf40e3585;
   f = f + t46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
   const w47: u32 = ssig1(w45) + w40 + ssig0(w32) + w31;
   const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w47 + 0x106aa070;
   e = e + t47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
   const w48: u32 = ssig1(w46) + w41 + ssig0(w33) + w32;
   const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w48 + 0x19a4c116;
   d = d + t48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
   const w49: u32 = ssig1(w47) + w42 + ssig0(w34) + w33;
   const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w49 + 0x1e376c08;
   c = c + t49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
   const w50: u32 = ssig1(w48) + w43 + ssig0(w35) + w34;
   const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w50 + 0x2748774c;
   b = b + t50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
   const w51: u32 = ssig1(w49) + w44 + ssig0(w36) + w35;
   const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w51 + 0x34b0bcb5;
   a = a + t51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
   const w52: u32 = ssig1(w50) + w45 + ssig0(w37) + w36;
   const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w52 + 0x391c0cb3;
   h = h + t52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
   const w53: u32 = ssig1(w51) + w46 + ssig0(w38) + w37;
   const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w53 + 0x4ed8aa4a;
   g = g + t53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
   const w54: u32 = ssig1(w52) + w47 + ssig0(w39) + w38;
   const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w54 + 0x5b9cca4f;
   f = f + t54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
   const w55: u32 = ssig1(w53) + w48 + ssig0(w40) + w39;
   const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w55 + 0x682e6ff3;
   e = e + t55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
   const w56: u32 = ssig1(w54) + w49 + ssig0(w41) + w40;
   const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w56 + 0x748f82ee;
   d = d + t56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
   const w57: u32 = ssig1(w55) + w50 + ssig0(w42) + w41;
   const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w57 + 0x78a5636f;
   c = c + t57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
   const w58: u32 = ssig1(w56) + w51 + ssig0(w43) + w42;
   const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w58 + 0x84c87814;
   b = b + t58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
   const w59: u32 = ssig1(w57) + w52 + ssig0(w44) + w43;
   const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w59 + 0x8cc70208;
   a = a + t59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
   const w60: u32 = ssig1(w58) + w53 + ssig0(w45) + w44;
   const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w60 + 0x90befffa;
   h = h + t60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
   const w61: u32 = ssig1(w59) + w54 + ssig0(w46) + w45;
   const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w61 + 0xa4506ceb;
   g = g + t61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
   const w62: u32 = ssig1(w60) + w55 + ssig0(w47) + w46;
   const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w62 + 0xbef9a3f7;
   f = f + t62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
   const w63: u32 = ssig1(w61) + w56 + ssig0(w48) + w47;
   const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w63 + 0xc67178f2;
   e = e + t63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(out, bswap<u32>(a + 0x6a09e667), 0);
   store<u32>(out, bswap<u32>(b + 0xbb67ae85), 4);
@@ -2755,433 +2947,433 @@ export function hash32WW(p: usize, out: usize): void {
   const t0: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w0 + 0x428a2f98;
   d = d + t0;
   const ab0: u32 = (a ^ b);
-  h = t0 + bsig0(a) + (b ^ (ab0 & bc));
+  h = t0 + (b ^ (ab0 & bc)) + bsig0(a);
   bc = ab0;
   // round 1
   const t1: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w1 + 0x71374491;
   c = c + t1;
   const ab1: u32 = (h ^ a);
-  g = t1 + bsig0(h) + (a ^ (ab1 & bc));
+  g = t1 + (a ^ (ab1 & bc)) + bsig0(h);
   bc = ab1;
   // round 2
   const t2: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w2 + 0xb5c0fbcf;
   b = b + t2;
   const ab2: u32 = (g ^ h);
-  f = t2 + bsig0(g) + (h ^ (ab2 & bc));
+  f = t2 + (h ^ (ab2 & bc)) + bsig0(g);
   bc = ab2;
   // round 3
   const t3: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w3 + 0xe9b5dba5;
   a = a + t3;
   const ab3: u32 = (f ^ g);
-  e = t3 + bsig0(f) + (g ^ (ab3 & bc));
+  e = t3 + (g ^ (ab3 & bc)) + bsig0(f);
   bc = ab3;
   // round 4
   const t4: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w4 + 0x3956c25b;
   h = h + t4;
   const ab4: u32 = (e ^ f);
-  d = t4 + bsig0(e) + (f ^ (ab4 & bc));
+  d = t4 + (f ^ (ab4 & bc)) + bsig0(e);
   bc = ab4;
   // round 5
   const t5: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w5 + 0x59f111f1;
   g = g + t5;
   const ab5: u32 = (d ^ e);
-  c = t5 + bsig0(d) + (e ^ (ab5 & bc));
+  c = t5 + (e ^ (ab5 & bc)) + bsig0(d);
   bc = ab5;
   // round 6
   const t6: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w6 + 0x923f82a4;
   f = f + t6;
   const ab6: u32 = (c ^ d);
-  b = t6 + bsig0(c) + (d ^ (ab6 & bc));
+  b = t6 + (d ^ (ab6 & bc)) + bsig0(c);
   bc = ab6;
   // round 7
   const t7: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w7 + 0xab1c5ed5;
   e = e + t7;
   const ab7: u32 = (b ^ c);
-  a = t7 + bsig0(b) + (c ^ (ab7 & bc));
+  a = t7 + (c ^ (ab7 & bc)) + bsig0(b);
   bc = ab7;
   // round 8
   const t8: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + 0x5807aa98;
   d = d + t8;
   const ab8: u32 = (a ^ b);
-  h = t8 + bsig0(a) + (b ^ (ab8 & bc));
+  h = t8 + (b ^ (ab8 & bc)) + bsig0(a);
   bc = ab8;
   // round 9
   const t9: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + 0x12835b01;
   c = c + t9;
   const ab9: u32 = (h ^ a);
-  g = t9 + bsig0(h) + (a ^ (ab9 & bc));
+  g = t9 + (a ^ (ab9 & bc)) + bsig0(h);
   bc = ab9;
   // round 10
   const t10: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + 0x243185be;
   b = b + t10;
   const ab10: u32 = (g ^ h);
-  f = t10 + bsig0(g) + (h ^ (ab10 & bc));
+  f = t10 + (h ^ (ab10 & bc)) + bsig0(g);
   bc = ab10;
   // round 11
   const t11: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + 0x550c7dc3;
   a = a + t11;
   const ab11: u32 = (f ^ g);
-  e = t11 + bsig0(f) + (g ^ (ab11 & bc));
+  e = t11 + (g ^ (ab11 & bc)) + bsig0(f);
   bc = ab11;
   // round 12
   const t12: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + 0x72be5d74;
   h = h + t12;
   const ab12: u32 = (e ^ f);
-  d = t12 + bsig0(e) + (f ^ (ab12 & bc));
+  d = t12 + (f ^ (ab12 & bc)) + bsig0(e);
   bc = ab12;
   // round 13
   const t13: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + 0x80deb1fe;
   g = g + t13;
   const ab13: u32 = (d ^ e);
-  c = t13 + bsig0(d) + (e ^ (ab13 & bc));
+  c = t13 + (e ^ (ab13 & bc)) + bsig0(d);
   bc = ab13;
   // round 14
   const t14: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + 0x9bdc06a7;
   f = f + t14;
   const ab14: u32 = (c ^ d);
-  b = t14 + bsig0(c) + (d ^ (ab14 & bc));
+  b = t14 + (d ^ (ab14 & bc)) + bsig0(c);
   bc = ab14;
   // round 15
   const t15: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + 0xc19bf274;
   e = e + t15;
   const ab15: u32 = (b ^ c);
-  a = t15 + bsig0(b) + (c ^ (ab15 & bc));
+  a = t15 + (c ^ (ab15 & bc)) + bsig0(b);
   bc = ab15;
   // round 16
   const w16: u32 = ssig0(w1) + w0;
   const t16: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w16 + 0xe49b69c1;
   d = d + t16;
   const ab16: u32 = (a ^ b);
-  h = t16 + bsig0(a) + (b ^ (ab16 & bc));
+  h = t16 + (b ^ (ab16 & bc)) + bsig0(a);
   bc = ab16;
   // round 17
   const w17: u32 = ssig0(w2) + w1 + 0x00a00000;
   const t17: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w17 + 0xefbe4786;
   c = c + t17;
   const ab17: u32 = (h ^ a);
-  g = t17 + bsig0(h) + (a ^ (ab17 & bc));
+  g = t17 + (a ^ (ab17 & bc)) + bsig0(h);
   bc = ab17;
   // round 18
   const w18: u32 = ssig1(w16) + ssig0(w3) + w2;
   const t18: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w18 + 0x0fc19dc6;
   b = b + t18;
   const ab18: u32 = (g ^ h);
-  f = t18 + bsig0(g) + (h ^ (ab18 & bc));
+  f = t18 + (h ^ (ab18 & bc)) + bsig0(g);
   bc = ab18;
   // round 19
   const w19: u32 = ssig1(w17) + ssig0(w4) + w3;
   const t19: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w19 + 0x240ca1cc;
   a = a + t19;
   const ab19: u32 = (f ^ g);
-  e = t19 + bsig0(f) + (g ^ (ab19 & bc));
+  e = t19 + (g ^ (ab19 & bc)) + bsig0(f);
   bc = ab19;
   // round 20
   const w20: u32 = ssig1(w18) + ssig0(w5) + w4;
   const t20: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w20 + 0x2de92c6f;
   h = h + t20;
   const ab20: u32 = (e ^ f);
-  d = t20 + bsig0(e) + (f ^ (ab20 & bc));
+  d = t20 + (f ^ (ab20 & bc)) + bsig0(e);
   bc = ab20;
   // round 21
   const w21: u32 = ssig1(w19) + ssig0(w6) + w5;
   const t21: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w21 + 0x4a7484aa;
   g = g + t21;
   const ab21: u32 = (d ^ e);
-  c = t21 + bsig0(d) + (e ^ (ab21 & bc));
+  c = t21 + (e ^ (ab21 & bc)) + bsig0(d);
   bc = ab21;
   // round 22
   const w22: u32 = ssig1(w20) + ssig0(w7) + w6 + 0x00000100;
   const t22: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w22 + 0x5cb0a9dc;
   f = f + t22;
   const ab22: u32 = (c ^ d);
-  b = t22 + bsig0(c) + (d ^ (ab22 & bc));
+  b = t22 + (d ^ (ab22 & bc)) + bsig0(c);
   bc = ab22;
   // round 23
   const w23: u32 = ssig1(w21) + w16 + w7 + 0x11002000;
   const t23: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w23 + 0x76f988da;
   e = e + t23;
   const ab23: u32 = (b ^ c);
-  a = t23 + bsig0(b) + (c ^ (ab23 & bc));
+  a = t23 + (c ^ (ab23 & bc)) + bsig0(b);
   bc = ab23;
   // round 24
   const w24: u32 = ssig1(w22) + w17 + 0x80000000;
   const t24: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w24 + 0x983e5152;
   d = d + t24;
   const ab24: u32 = (a ^ b);
-  h = t24 + bsig0(a) + (b ^ (ab24 & bc));
+  h = t24 + (b ^ (ab24 & bc)) + bsig0(a);
   bc = ab24;
   // round 25
   const w25: u32 = ssig1(w23) + w18;
   const t25: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w25 + 0xa831c66d;
   c = c + t25;
   const ab25: u32 = (h ^ a);
-  g = t25 + bsig0(h) + (a ^ (ab25 & bc));
+  g = t25 + (a ^ (ab25 & bc)) + bsig0(h);
   bc = ab25;
   // round 26
   const w26: u32 = ssig1(w24) + w19;
   const t26: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w26 + 0xb00327c8;
   b = b + t26;
   const ab26: u32 = (g ^ h);
-  f = t26 + bsig0(g) + (h ^ (ab26 & bc));
+  f = t26 + (h ^ (ab26 & bc)) + bsig0(g);
   bc = ab26;
   // round 27
   const w27: u32 = ssig1(w25) + w20;
   const t27: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w27 + 0xbf597fc7;
   a = a + t27;
   const ab27: u32 = (f ^ g);
-  e = t27 + bsig0(f) + (g ^ (ab27 & bc));
+  e = t27 + (g ^ (ab27 & bc)) + bsig0(f);
   bc = ab27;
   // round 28
   const w28: u32 = ssig1(w26) + w21;
   const t28: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w28 + 0xc6e00bf3;
   h = h + t28;
   const ab28: u32 = (e ^ f);
-  d = t28 + bsig0(e) + (f ^ (ab28 & bc));
+  d = t28 + (f ^ (ab28 & bc)) + bsig0(e);
   bc = ab28;
   // round 29
   const w29: u32 = ssig1(w27) + w22;
   const t29: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w29 + 0xd5a79147;
   g = g + t29;
   const ab29: u32 = (d ^ e);
-  c = t29 + bsig0(d) + (e ^ (ab29 & bc));
+  c = t29 + (e ^ (ab29 & bc)) + bsig0(d);
   bc = ab29;
   // round 30
   const w30: u32 = ssig1(w28) + w23 + 0x00400022;
   const t30: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w30 + 0x06ca6351;
   f = f + t30;
   const ab30: u32 = (c ^ d);
-  b = t30 + bsig0(c) + (d ^ (ab30 & bc));
+  b = t30 + (d ^ (ab30 & bc)) + bsig0(c);
   bc = ab30;
   // round 31
   const w31: u32 = ssig1(w29) + w24 + ssig0(w16) + 0x00000100;
   const t31: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w31 + 0x14292967;
   e = e + t31;
   const ab31: u32 = (b ^ c);
-  a = t31 + bsig0(b) + (c ^ (ab31 & bc));
+  a = t31 + (c ^ (ab31 & bc)) + bsig0(b);
   bc = ab31;
   // round 32
   const w32: u32 = ssig1(w30) + w25 + ssig0(w17) + w16;
   const t32: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w32 + 0x27b70a85;
   d = d + t32;
   const ab32: u32 = (a ^ b);
-  h = t32 + bsig0(a) + (b ^ (ab32 & bc));
+  h = t32 + (b ^ (ab32 & bc)) + bsig0(a);
   bc = ab32;
   // round 33
   const w33: u32 = ssig1(w31) + w26 + ssig0(w18) + w17;
   const t33: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w33 + 0x2e1b2138;
   c = c + t33;
   const ab33: u32 = (h ^ a);
-  g = t33 + bsig0(h) + (a ^ (ab33 & bc));
+  g = t33 + (a ^ (ab33 & bc)) + bsig0(h);
   bc = ab33;
   // round 34
   const w34: u32 = ssig1(w32) + w27 + ssig0(w19) + w18;
   const t34: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w34 + 0x4d2c6dfc;
   b = b + t34;
   const ab34: u32 = (g ^ h);
-  f = t34 + bsig0(g) + (h ^ (ab34 & bc));
+  f = t34 + (h ^ (ab34 & bc)) + bsig0(g);
   bc = ab34;
   // round 35
   const w35: u32 = ssig1(w33) + w28 + ssig0(w20) + w19;
   const t35: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w35 + 0x53380d13;
   a = a + t35;
   const ab35: u32 = (f ^ g);
-  e = t35 + bsig0(f) + (g ^ (ab35 & bc));
+  e = t35 + (g ^ (ab35 & bc)) + bsig0(f);
   bc = ab35;
   // round 36
   const w36: u32 = ssig1(w34) + w29 + ssig0(w21) + w20;
   const t36: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w36 + 0x650a7354;
   h = h + t36;
   const ab36: u32 = (e ^ f);
-  d = t36 + bsig0(e) + (f ^ (ab36 & bc));
+  d = t36 + (f ^ (ab36 & bc)) + bsig0(e);
   bc = ab36;
   // round 37
   const w37: u32 = ssig1(w35) + w30 + ssig0(w22) + w21;
   const t37: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w37 + 0x766a0abb;
   g = g + t37;
   const ab37: u32 = (d ^ e);
-  c = t37 + bsig0(d) + (e ^ (ab37 & bc));
+  c = t37 + (e ^ (ab37 & bc)) + bsig0(d);
   bc = ab37;
   // round 38
   const w38: u32 = ssig1(w36) + w31 + ssig0(w23) + w22;
   const t38: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w38 + 0x81c2c92e;
   f = f + t38;
   const ab38: u32 = (c ^ d);
-  b = t38 + bsig0(c) + (d ^ (ab38 & bc));
+  b = t38 + (d ^ (ab38 & bc)) + bsig0(c);
   bc = ab38;
   // round 39
   const w39: u32 = ssig1(w37) + w32 + ssig0(w24) + w23;
   const t39: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w39 + 0x92722c85;
   e = e + t39;
   const ab39: u32 = (b ^ c);
-  a = t39 + bsig0(b) + (c ^ (ab39 & bc));
+  a = t39 + (c ^ (ab39 & bc)) + bsig0(b);
   bc = ab39;
   // round 40
   const w40: u32 = ssig1(w38) + w33 + ssig0(w25) + w24;
   const t40: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w40 + 0xa2bfe8a1;
   d = d + t40;
   const ab40: u32 = (a ^ b);
-  h = t40 + bsig0(a) + (b ^ (ab40 & bc));
+  h = t40 + (b ^ (ab40 & bc)) + bsig0(a);
   bc = ab40;
   // round 41
   const w41: u32 = ssig1(w39) + w34 + ssig0(w26) + w25;
   const t41: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w41 + 0xa81a664b;
   c = c + t41;
   const ab41: u32 = (h ^ a);
-  g = t41 + bsig0(h) + (a ^ (ab41 & bc));
+  g = t41 + (a ^ (ab41 & bc)) + bsig0(h);
   bc = ab41;
   // round 42
   const w42: u32 = ssig1(w40) + w35 + ssig0(w27) + w26;
   const t42: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w42 + 0xc24b8b70;
   b = b + t42;
   const ab42: u32 = (g ^ h);
-  f = t42 + bsig0(g) + (h ^ (ab42 & bc));
+  f = t42 + (h ^ (ab42 & bc)) + bsig0(g);
   bc = ab42;
   // round 43
   const w43: u32 = ssig1(w41) + w36 + ssig0(w28) + w27;
   const t43: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w43 + 0xc76c51a3;
   a = a + t43;
   const ab43: u32 = (f ^ g);
-  e = t43 + bsig0(f) + (g ^ (ab43 & bc));
+  e = t43 + (g ^ (ab43 & bc)) + bsig0(f);
   bc = ab43;
   // round 44
   const w44: u32 = ssig1(w42) + w37 + ssig0(w29) + w28;
   const t44: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w44 + 0xd192e819;
   h = h + t44;
   const ab44: u32 = (e ^ f);
-  d = t44 + bsig0(e) + (f ^ (ab44 & bc));
+  d = t44 + (f ^ (ab44 & bc)) + bsig0(e);
   bc = ab44;
   // round 45
   const w45: u32 = ssig1(w43) + w38 + ssig0(w30) + w29;
   const t45: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w45 + 0xd6990624;
   g = g + t45;
   const ab45: u32 = (d ^ e);
-  c = t45 + bsig0(d) + (e ^ (ab45 & bc));
+  c = t45 + (e ^ (ab45 & bc)) + bsig0(d);
   bc = ab45;
   // round 46
   const w46: u32 = ssig1(w44) + w39 + ssig0(w31) + w30;
   const t46: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w46 + 0xf40e3585;
   f = f + t46;
   const ab46: u32 = (c ^ d);
-  b = t46 + bsig0(c) + (d ^ (ab46 & bc));
+  b = t46 + (d ^ (ab46 & bc)) + bsig0(c);
   bc = ab46;
   // round 47
   const w47: u32 = ssig1(w45) + w40 + ssig0(w32) + w31;
   const t47: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w47 + 0x106aa070;
   e = e + t47;
   const ab47: u32 = (b ^ c);
-  a = t47 + bsig0(b) + (c ^ (ab47 & bc));
+  a = t47 + (c ^ (ab47 & bc)) + bsig0(b);
   bc = ab47;
   // round 48
   const w48: u32 = ssig1(w46) + w41 + ssig0(w33) + w32;
   const t48: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w48 + 0x19a4c116;
   d = d + t48;
   const ab48: u32 = (a ^ b);
-  h = t48 + bsig0(a) + (b ^ (ab48 & bc));
+  h = t48 + (b ^ (ab48 & bc)) + bsig0(a);
   bc = ab48;
   // round 49
   const w49: u32 = ssig1(w47) + w42 + ssig0(w34) + w33;
   const t49: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w49 + 0x1e376c08;
   c = c + t49;
   const ab49: u32 = (h ^ a);
-  g = t49 + bsig0(h) + (a ^ (ab49 & bc));
+  g = t49 + (a ^ (ab49 & bc)) + bsig0(h);
   bc = ab49;
   // round 50
   const w50: u32 = ssig1(w48) + w43 + ssig0(w35) + w34;
   const t50: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w50 + 0x2748774c;
   b = b + t50;
   const ab50: u32 = (g ^ h);
-  f = t50 + bsig0(g) + (h ^ (ab50 & bc));
+  f = t50 + (h ^ (ab50 & bc)) + bsig0(g);
   bc = ab50;
   // round 51
   const w51: u32 = ssig1(w49) + w44 + ssig0(w36) + w35;
   const t51: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w51 + 0x34b0bcb5;
   a = a + t51;
   const ab51: u32 = (f ^ g);
-  e = t51 + bsig0(f) + (g ^ (ab51 & bc));
+  e = t51 + (g ^ (ab51 & bc)) + bsig0(f);
   bc = ab51;
   // round 52
   const w52: u32 = ssig1(w50) + w45 + ssig0(w37) + w36;
   const t52: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w52 + 0x391c0cb3;
   h = h + t52;
   const ab52: u32 = (e ^ f);
-  d = t52 + bsig0(e) + (f ^ (ab52 & bc));
+  d = t52 + (f ^ (ab52 & bc)) + bsig0(e);
   bc = ab52;
   // round 53
   const w53: u32 = ssig1(w51) + w46 + ssig0(w38) + w37;
   const t53: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w53 + 0x4ed8aa4a;
   g = g + t53;
   const ab53: u32 = (d ^ e);
-  c = t53 + bsig0(d) + (e ^ (ab53 & bc));
+  c = t53 + (e ^ (ab53 & bc)) + bsig0(d);
   bc = ab53;
   // round 54
   const w54: u32 = ssig1(w52) + w47 + ssig0(w39) + w38;
   const t54: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w54 + 0x5b9cca4f;
   f = f + t54;
   const ab54: u32 = (c ^ d);
-  b = t54 + bsig0(c) + (d ^ (ab54 & bc));
+  b = t54 + (d ^ (ab54 & bc)) + bsig0(c);
   bc = ab54;
   // round 55
   const w55: u32 = ssig1(w53) + w48 + ssig0(w40) + w39;
   const t55: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w55 + 0x682e6ff3;
   e = e + t55;
   const ab55: u32 = (b ^ c);
-  a = t55 + bsig0(b) + (c ^ (ab55 & bc));
+  a = t55 + (c ^ (ab55 & bc)) + bsig0(b);
   bc = ab55;
   // round 56
   const w56: u32 = ssig1(w54) + w49 + ssig0(w41) + w40;
   const t56: u32 = h + bsig1(e) + (g ^ (e & (f ^ g))) + w56 + 0x748f82ee;
   d = d + t56;
   const ab56: u32 = (a ^ b);
-  h = t56 + bsig0(a) + (b ^ (ab56 & bc));
+  h = t56 + (b ^ (ab56 & bc)) + bsig0(a);
   bc = ab56;
   // round 57
   const w57: u32 = ssig1(w55) + w50 + ssig0(w42) + w41;
   const t57: u32 = g + bsig1(d) + (f ^ (d & (e ^ f))) + w57 + 0x78a5636f;
   c = c + t57;
   const ab57: u32 = (h ^ a);
-  g = t57 + bsig0(h) + (a ^ (ab57 & bc));
+  g = t57 + (a ^ (ab57 & bc)) + bsig0(h);
   bc = ab57;
   // round 58
   const w58: u32 = ssig1(w56) + w51 + ssig0(w43) + w42;
   const t58: u32 = f + bsig1(c) + (e ^ (c & (d ^ e))) + w58 + 0x84c87814;
   b = b + t58;
   const ab58: u32 = (g ^ h);
-  f = t58 + bsig0(g) + (h ^ (ab58 & bc));
+  f = t58 + (h ^ (ab58 & bc)) + bsig0(g);
   bc = ab58;
   // round 59
   const w59: u32 = ssig1(w57) + w52 + ssig0(w44) + w43;
   const t59: u32 = e + bsig1(b) + (d ^ (b & (c ^ d))) + w59 + 0x8cc70208;
   a = a + t59;
   const ab59: u32 = (f ^ g);
-  e = t59 + bsig0(f) + (g ^ (ab59 & bc));
+  e = t59 + (g ^ (ab59 & bc)) + bsig0(f);
   bc = ab59;
   // round 60
   const w60: u32 = ssig1(w58) + w53 + ssig0(w45) + w44;
   const t60: u32 = d + bsig1(a) + (c ^ (a & (b ^ c))) + w60 + 0x90befffa;
   h = h + t60;
   const ab60: u32 = (e ^ f);
-  d = t60 + bsig0(e) + (f ^ (ab60 & bc));
+  d = t60 + (f ^ (ab60 & bc)) + bsig0(e);
   bc = ab60;
   // round 61
   const w61: u32 = ssig1(w59) + w54 + ssig0(w46) + w45;
   const t61: u32 = c + bsig1(h) + (b ^ (h & (a ^ b))) + w61 + 0xa4506ceb;
   g = g + t61;
   const ab61: u32 = (d ^ e);
-  c = t61 + bsig0(d) + (e ^ (ab61 & bc));
+  c = t61 + (e ^ (ab61 & bc)) + bsig0(d);
   bc = ab61;
   // round 62
   const w62: u32 = ssig1(w60) + w55 + ssig0(w47) + w46;
   const t62: u32 = b + bsig1(g) + (a ^ (g & (h ^ a))) + w62 + 0xbef9a3f7;
   f = f + t62;
   const ab62: u32 = (c ^ d);
-  b = t62 + bsig0(c) + (d ^ (ab62 & bc));
+  b = t62 + (d ^ (ab62 & bc)) + bsig0(c);
   bc = ab62;
   // round 63
   const w63: u32 = ssig1(w61) + w56 + ssig0(w48) + w47;
   const t63: u32 = a + bsig1(f) + (h ^ (f & (g ^ h))) + w63 + 0xc67178f2;
   e = e + t63;
   const ab63: u32 = (b ^ c);
-  a = t63 + bsig0(b) + (c ^ (ab63 & bc));
+  a = t63 + (c ^ (ab63 & bc)) + bsig0(b);
   bc = ab63;
   store<u32>(out, a + 0x6a09e667, 0);
   store<u32>(out, b + 0xbb67ae85, 4);

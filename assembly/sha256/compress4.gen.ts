@@ -59,433 +59,433 @@ export function compress4(st: usize, p0: usize, p1: usize, p2: usize, p3: usize)
   const t0: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w0, i32x4.splat(0x428a2f98)));
   d = i32x4.add(d, t0);
   const ab0: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t0, bsig0(a)), v128.xor(b, v128.and(ab0, bc)));
+  h = i32x4.add(i32x4.add(t0, v128.xor(b, v128.and(ab0, bc))), bsig0(a));
   bc = ab0;
   // round 1
   const t1: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w1, i32x4.splat(0x71374491)));
   c = i32x4.add(c, t1);
   const ab1: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t1, bsig0(h)), v128.xor(a, v128.and(ab1, bc)));
+  g = i32x4.add(i32x4.add(t1, v128.xor(a, v128.and(ab1, bc))), bsig0(h));
   bc = ab1;
   // round 2
   const t2: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w2, i32x4.splat(0xb5c0fbcf)));
   b = i32x4.add(b, t2);
   const ab2: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t2, bsig0(g)), v128.xor(h, v128.and(ab2, bc)));
+  f = i32x4.add(i32x4.add(t2, v128.xor(h, v128.and(ab2, bc))), bsig0(g));
   bc = ab2;
   // round 3
   const t3: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w3, i32x4.splat(0xe9b5dba5)));
   a = i32x4.add(a, t3);
   const ab3: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t3, bsig0(f)), v128.xor(g, v128.and(ab3, bc)));
+  e = i32x4.add(i32x4.add(t3, v128.xor(g, v128.and(ab3, bc))), bsig0(f));
   bc = ab3;
   // round 4
   const t4: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w4, i32x4.splat(0x3956c25b)));
   h = i32x4.add(h, t4);
   const ab4: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t4, bsig0(e)), v128.xor(f, v128.and(ab4, bc)));
+  d = i32x4.add(i32x4.add(t4, v128.xor(f, v128.and(ab4, bc))), bsig0(e));
   bc = ab4;
   // round 5
   const t5: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w5, i32x4.splat(0x59f111f1)));
   g = i32x4.add(g, t5);
   const ab5: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t5, bsig0(d)), v128.xor(e, v128.and(ab5, bc)));
+  c = i32x4.add(i32x4.add(t5, v128.xor(e, v128.and(ab5, bc))), bsig0(d));
   bc = ab5;
   // round 6
   const t6: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w6, i32x4.splat(0x923f82a4)));
   f = i32x4.add(f, t6);
   const ab6: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t6, bsig0(c)), v128.xor(d, v128.and(ab6, bc)));
+  b = i32x4.add(i32x4.add(t6, v128.xor(d, v128.and(ab6, bc))), bsig0(c));
   bc = ab6;
   // round 7
   const t7: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w7, i32x4.splat(0xab1c5ed5)));
   e = i32x4.add(e, t7);
   const ab7: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t7, bsig0(b)), v128.xor(c, v128.and(ab7, bc)));
+  a = i32x4.add(i32x4.add(t7, v128.xor(c, v128.and(ab7, bc))), bsig0(b));
   bc = ab7;
   // round 8
   const t8: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w8, i32x4.splat(0xd807aa98)));
   d = i32x4.add(d, t8);
   const ab8: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t8, bsig0(a)), v128.xor(b, v128.and(ab8, bc)));
+  h = i32x4.add(i32x4.add(t8, v128.xor(b, v128.and(ab8, bc))), bsig0(a));
   bc = ab8;
   // round 9
   const t9: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w9, i32x4.splat(0x12835b01)));
   c = i32x4.add(c, t9);
   const ab9: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t9, bsig0(h)), v128.xor(a, v128.and(ab9, bc)));
+  g = i32x4.add(i32x4.add(t9, v128.xor(a, v128.and(ab9, bc))), bsig0(h));
   bc = ab9;
   // round 10
   const t10: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w10, i32x4.splat(0x243185be)));
   b = i32x4.add(b, t10);
   const ab10: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t10, bsig0(g)), v128.xor(h, v128.and(ab10, bc)));
+  f = i32x4.add(i32x4.add(t10, v128.xor(h, v128.and(ab10, bc))), bsig0(g));
   bc = ab10;
   // round 11
   const t11: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w11, i32x4.splat(0x550c7dc3)));
   a = i32x4.add(a, t11);
   const ab11: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t11, bsig0(f)), v128.xor(g, v128.and(ab11, bc)));
+  e = i32x4.add(i32x4.add(t11, v128.xor(g, v128.and(ab11, bc))), bsig0(f));
   bc = ab11;
   // round 12
   const t12: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w12, i32x4.splat(0x72be5d74)));
   h = i32x4.add(h, t12);
   const ab12: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t12, bsig0(e)), v128.xor(f, v128.and(ab12, bc)));
+  d = i32x4.add(i32x4.add(t12, v128.xor(f, v128.and(ab12, bc))), bsig0(e));
   bc = ab12;
   // round 13
   const t13: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w13, i32x4.splat(0x80deb1fe)));
   g = i32x4.add(g, t13);
   const ab13: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t13, bsig0(d)), v128.xor(e, v128.and(ab13, bc)));
+  c = i32x4.add(i32x4.add(t13, v128.xor(e, v128.and(ab13, bc))), bsig0(d));
   bc = ab13;
   // round 14
   const t14: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w14, i32x4.splat(0x9bdc06a7)));
   f = i32x4.add(f, t14);
   const ab14: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t14, bsig0(c)), v128.xor(d, v128.and(ab14, bc)));
+  b = i32x4.add(i32x4.add(t14, v128.xor(d, v128.and(ab14, bc))), bsig0(c));
   bc = ab14;
   // round 15
   const t15: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w15, i32x4.splat(0xc19bf174)));
   e = i32x4.add(e, t15);
   const ab15: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t15, bsig0(b)), v128.xor(c, v128.and(ab15, bc)));
+  a = i32x4.add(i32x4.add(t15, v128.xor(c, v128.and(ab15, bc))), bsig0(b));
   bc = ab15;
   // round 16
   const w16: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w14), w9), ssig0(w1)), w0);
   const t16: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w16, i32x4.splat(0xe49b69c1)));
   d = i32x4.add(d, t16);
   const ab16: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t16, bsig0(a)), v128.xor(b, v128.and(ab16, bc)));
+  h = i32x4.add(i32x4.add(t16, v128.xor(b, v128.and(ab16, bc))), bsig0(a));
   bc = ab16;
   // round 17
   const w17: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w15), w10), ssig0(w2)), w1);
   const t17: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w17, i32x4.splat(0xefbe4786)));
   c = i32x4.add(c, t17);
   const ab17: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t17, bsig0(h)), v128.xor(a, v128.and(ab17, bc)));
+  g = i32x4.add(i32x4.add(t17, v128.xor(a, v128.and(ab17, bc))), bsig0(h));
   bc = ab17;
   // round 18
   const w18: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w16), w11), ssig0(w3)), w2);
   const t18: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w18, i32x4.splat(0x0fc19dc6)));
   b = i32x4.add(b, t18);
   const ab18: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t18, bsig0(g)), v128.xor(h, v128.and(ab18, bc)));
+  f = i32x4.add(i32x4.add(t18, v128.xor(h, v128.and(ab18, bc))), bsig0(g));
   bc = ab18;
   // round 19
   const w19: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w17), w12), ssig0(w4)), w3);
   const t19: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w19, i32x4.splat(0x240ca1cc)));
   a = i32x4.add(a, t19);
   const ab19: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t19, bsig0(f)), v128.xor(g, v128.and(ab19, bc)));
+  e = i32x4.add(i32x4.add(t19, v128.xor(g, v128.and(ab19, bc))), bsig0(f));
   bc = ab19;
   // round 20
   const w20: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w18), w13), ssig0(w5)), w4);
   const t20: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w20, i32x4.splat(0x2de92c6f)));
   h = i32x4.add(h, t20);
   const ab20: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t20, bsig0(e)), v128.xor(f, v128.and(ab20, bc)));
+  d = i32x4.add(i32x4.add(t20, v128.xor(f, v128.and(ab20, bc))), bsig0(e));
   bc = ab20;
   // round 21
   const w21: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w19), w14), ssig0(w6)), w5);
   const t21: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w21, i32x4.splat(0x4a7484aa)));
   g = i32x4.add(g, t21);
   const ab21: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t21, bsig0(d)), v128.xor(e, v128.and(ab21, bc)));
+  c = i32x4.add(i32x4.add(t21, v128.xor(e, v128.and(ab21, bc))), bsig0(d));
   bc = ab21;
   // round 22
   const w22: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w20), w15), ssig0(w7)), w6);
   const t22: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w22, i32x4.splat(0x5cb0a9dc)));
   f = i32x4.add(f, t22);
   const ab22: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t22, bsig0(c)), v128.xor(d, v128.and(ab22, bc)));
+  b = i32x4.add(i32x4.add(t22, v128.xor(d, v128.and(ab22, bc))), bsig0(c));
   bc = ab22;
   // round 23
   const w23: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w21), w16), ssig0(w8)), w7);
   const t23: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w23, i32x4.splat(0x76f988da)));
   e = i32x4.add(e, t23);
   const ab23: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t23, bsig0(b)), v128.xor(c, v128.and(ab23, bc)));
+  a = i32x4.add(i32x4.add(t23, v128.xor(c, v128.and(ab23, bc))), bsig0(b));
   bc = ab23;
   // round 24
   const w24: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w22), w17), ssig0(w9)), w8);
   const t24: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w24, i32x4.splat(0x983e5152)));
   d = i32x4.add(d, t24);
   const ab24: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t24, bsig0(a)), v128.xor(b, v128.and(ab24, bc)));
+  h = i32x4.add(i32x4.add(t24, v128.xor(b, v128.and(ab24, bc))), bsig0(a));
   bc = ab24;
   // round 25
   const w25: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w23), w18), ssig0(w10)), w9);
   const t25: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w25, i32x4.splat(0xa831c66d)));
   c = i32x4.add(c, t25);
   const ab25: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t25, bsig0(h)), v128.xor(a, v128.and(ab25, bc)));
+  g = i32x4.add(i32x4.add(t25, v128.xor(a, v128.and(ab25, bc))), bsig0(h));
   bc = ab25;
   // round 26
   const w26: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w24), w19), ssig0(w11)), w10);
   const t26: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w26, i32x4.splat(0xb00327c8)));
   b = i32x4.add(b, t26);
   const ab26: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t26, bsig0(g)), v128.xor(h, v128.and(ab26, bc)));
+  f = i32x4.add(i32x4.add(t26, v128.xor(h, v128.and(ab26, bc))), bsig0(g));
   bc = ab26;
   // round 27
   const w27: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w25), w20), ssig0(w12)), w11);
   const t27: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w27, i32x4.splat(0xbf597fc7)));
   a = i32x4.add(a, t27);
   const ab27: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t27, bsig0(f)), v128.xor(g, v128.and(ab27, bc)));
+  e = i32x4.add(i32x4.add(t27, v128.xor(g, v128.and(ab27, bc))), bsig0(f));
   bc = ab27;
   // round 28
   const w28: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w26), w21), ssig0(w13)), w12);
   const t28: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w28, i32x4.splat(0xc6e00bf3)));
   h = i32x4.add(h, t28);
   const ab28: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t28, bsig0(e)), v128.xor(f, v128.and(ab28, bc)));
+  d = i32x4.add(i32x4.add(t28, v128.xor(f, v128.and(ab28, bc))), bsig0(e));
   bc = ab28;
   // round 29
   const w29: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w27), w22), ssig0(w14)), w13);
   const t29: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w29, i32x4.splat(0xd5a79147)));
   g = i32x4.add(g, t29);
   const ab29: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t29, bsig0(d)), v128.xor(e, v128.and(ab29, bc)));
+  c = i32x4.add(i32x4.add(t29, v128.xor(e, v128.and(ab29, bc))), bsig0(d));
   bc = ab29;
   // round 30
   const w30: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w28), w23), ssig0(w15)), w14);
   const t30: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w30, i32x4.splat(0x06ca6351)));
   f = i32x4.add(f, t30);
   const ab30: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t30, bsig0(c)), v128.xor(d, v128.and(ab30, bc)));
+  b = i32x4.add(i32x4.add(t30, v128.xor(d, v128.and(ab30, bc))), bsig0(c));
   bc = ab30;
   // round 31
   const w31: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w29), w24), ssig0(w16)), w15);
   const t31: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w31, i32x4.splat(0x14292967)));
   e = i32x4.add(e, t31);
   const ab31: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t31, bsig0(b)), v128.xor(c, v128.and(ab31, bc)));
+  a = i32x4.add(i32x4.add(t31, v128.xor(c, v128.and(ab31, bc))), bsig0(b));
   bc = ab31;
   // round 32
   const w32: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w30), w25), ssig0(w17)), w16);
   const t32: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w32, i32x4.splat(0x27b70a85)));
   d = i32x4.add(d, t32);
   const ab32: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t32, bsig0(a)), v128.xor(b, v128.and(ab32, bc)));
+  h = i32x4.add(i32x4.add(t32, v128.xor(b, v128.and(ab32, bc))), bsig0(a));
   bc = ab32;
   // round 33
   const w33: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w31), w26), ssig0(w18)), w17);
   const t33: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w33, i32x4.splat(0x2e1b2138)));
   c = i32x4.add(c, t33);
   const ab33: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t33, bsig0(h)), v128.xor(a, v128.and(ab33, bc)));
+  g = i32x4.add(i32x4.add(t33, v128.xor(a, v128.and(ab33, bc))), bsig0(h));
   bc = ab33;
   // round 34
   const w34: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w32), w27), ssig0(w19)), w18);
   const t34: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w34, i32x4.splat(0x4d2c6dfc)));
   b = i32x4.add(b, t34);
   const ab34: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t34, bsig0(g)), v128.xor(h, v128.and(ab34, bc)));
+  f = i32x4.add(i32x4.add(t34, v128.xor(h, v128.and(ab34, bc))), bsig0(g));
   bc = ab34;
   // round 35
   const w35: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w33), w28), ssig0(w20)), w19);
   const t35: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w35, i32x4.splat(0x53380d13)));
   a = i32x4.add(a, t35);
   const ab35: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t35, bsig0(f)), v128.xor(g, v128.and(ab35, bc)));
+  e = i32x4.add(i32x4.add(t35, v128.xor(g, v128.and(ab35, bc))), bsig0(f));
   bc = ab35;
   // round 36
   const w36: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w34), w29), ssig0(w21)), w20);
   const t36: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w36, i32x4.splat(0x650a7354)));
   h = i32x4.add(h, t36);
   const ab36: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t36, bsig0(e)), v128.xor(f, v128.and(ab36, bc)));
+  d = i32x4.add(i32x4.add(t36, v128.xor(f, v128.and(ab36, bc))), bsig0(e));
   bc = ab36;
   // round 37
   const w37: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w35), w30), ssig0(w22)), w21);
   const t37: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w37, i32x4.splat(0x766a0abb)));
   g = i32x4.add(g, t37);
   const ab37: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t37, bsig0(d)), v128.xor(e, v128.and(ab37, bc)));
+  c = i32x4.add(i32x4.add(t37, v128.xor(e, v128.and(ab37, bc))), bsig0(d));
   bc = ab37;
   // round 38
   const w38: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w36), w31), ssig0(w23)), w22);
   const t38: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w38, i32x4.splat(0x81c2c92e)));
   f = i32x4.add(f, t38);
   const ab38: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t38, bsig0(c)), v128.xor(d, v128.and(ab38, bc)));
+  b = i32x4.add(i32x4.add(t38, v128.xor(d, v128.and(ab38, bc))), bsig0(c));
   bc = ab38;
   // round 39
   const w39: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w37), w32), ssig0(w24)), w23);
   const t39: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w39, i32x4.splat(0x92722c85)));
   e = i32x4.add(e, t39);
   const ab39: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t39, bsig0(b)), v128.xor(c, v128.and(ab39, bc)));
+  a = i32x4.add(i32x4.add(t39, v128.xor(c, v128.and(ab39, bc))), bsig0(b));
   bc = ab39;
   // round 40
   const w40: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w38), w33), ssig0(w25)), w24);
   const t40: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w40, i32x4.splat(0xa2bfe8a1)));
   d = i32x4.add(d, t40);
   const ab40: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t40, bsig0(a)), v128.xor(b, v128.and(ab40, bc)));
+  h = i32x4.add(i32x4.add(t40, v128.xor(b, v128.and(ab40, bc))), bsig0(a));
   bc = ab40;
   // round 41
   const w41: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w39), w34), ssig0(w26)), w25);
   const t41: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w41, i32x4.splat(0xa81a664b)));
   c = i32x4.add(c, t41);
   const ab41: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t41, bsig0(h)), v128.xor(a, v128.and(ab41, bc)));
+  g = i32x4.add(i32x4.add(t41, v128.xor(a, v128.and(ab41, bc))), bsig0(h));
   bc = ab41;
   // round 42
   const w42: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w40), w35), ssig0(w27)), w26);
   const t42: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w42, i32x4.splat(0xc24b8b70)));
   b = i32x4.add(b, t42);
   const ab42: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t42, bsig0(g)), v128.xor(h, v128.and(ab42, bc)));
+  f = i32x4.add(i32x4.add(t42, v128.xor(h, v128.and(ab42, bc))), bsig0(g));
   bc = ab42;
   // round 43
   const w43: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w41), w36), ssig0(w28)), w27);
   const t43: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w43, i32x4.splat(0xc76c51a3)));
   a = i32x4.add(a, t43);
   const ab43: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t43, bsig0(f)), v128.xor(g, v128.and(ab43, bc)));
+  e = i32x4.add(i32x4.add(t43, v128.xor(g, v128.and(ab43, bc))), bsig0(f));
   bc = ab43;
   // round 44
   const w44: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w42), w37), ssig0(w29)), w28);
   const t44: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w44, i32x4.splat(0xd192e819)));
   h = i32x4.add(h, t44);
   const ab44: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t44, bsig0(e)), v128.xor(f, v128.and(ab44, bc)));
+  d = i32x4.add(i32x4.add(t44, v128.xor(f, v128.and(ab44, bc))), bsig0(e));
   bc = ab44;
   // round 45
   const w45: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w43), w38), ssig0(w30)), w29);
   const t45: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w45, i32x4.splat(0xd6990624)));
   g = i32x4.add(g, t45);
   const ab45: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t45, bsig0(d)), v128.xor(e, v128.and(ab45, bc)));
+  c = i32x4.add(i32x4.add(t45, v128.xor(e, v128.and(ab45, bc))), bsig0(d));
   bc = ab45;
   // round 46
   const w46: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w44), w39), ssig0(w31)), w30);
   const t46: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w46, i32x4.splat(0xf40e3585)));
   f = i32x4.add(f, t46);
   const ab46: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t46, bsig0(c)), v128.xor(d, v128.and(ab46, bc)));
+  b = i32x4.add(i32x4.add(t46, v128.xor(d, v128.and(ab46, bc))), bsig0(c));
   bc = ab46;
   // round 47
   const w47: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w45), w40), ssig0(w32)), w31);
   const t47: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w47, i32x4.splat(0x106aa070)));
   e = i32x4.add(e, t47);
   const ab47: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t47, bsig0(b)), v128.xor(c, v128.and(ab47, bc)));
+  a = i32x4.add(i32x4.add(t47, v128.xor(c, v128.and(ab47, bc))), bsig0(b));
   bc = ab47;
   // round 48
   const w48: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w46), w41), ssig0(w33)), w32);
   const t48: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w48, i32x4.splat(0x19a4c116)));
   d = i32x4.add(d, t48);
   const ab48: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t48, bsig0(a)), v128.xor(b, v128.and(ab48, bc)));
+  h = i32x4.add(i32x4.add(t48, v128.xor(b, v128.and(ab48, bc))), bsig0(a));
   bc = ab48;
   // round 49
   const w49: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w47), w42), ssig0(w34)), w33);
   const t49: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w49, i32x4.splat(0x1e376c08)));
   c = i32x4.add(c, t49);
   const ab49: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t49, bsig0(h)), v128.xor(a, v128.and(ab49, bc)));
+  g = i32x4.add(i32x4.add(t49, v128.xor(a, v128.and(ab49, bc))), bsig0(h));
   bc = ab49;
   // round 50
   const w50: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w48), w43), ssig0(w35)), w34);
   const t50: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w50, i32x4.splat(0x2748774c)));
   b = i32x4.add(b, t50);
   const ab50: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t50, bsig0(g)), v128.xor(h, v128.and(ab50, bc)));
+  f = i32x4.add(i32x4.add(t50, v128.xor(h, v128.and(ab50, bc))), bsig0(g));
   bc = ab50;
   // round 51
   const w51: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w49), w44), ssig0(w36)), w35);
   const t51: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w51, i32x4.splat(0x34b0bcb5)));
   a = i32x4.add(a, t51);
   const ab51: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t51, bsig0(f)), v128.xor(g, v128.and(ab51, bc)));
+  e = i32x4.add(i32x4.add(t51, v128.xor(g, v128.and(ab51, bc))), bsig0(f));
   bc = ab51;
   // round 52
   const w52: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w50), w45), ssig0(w37)), w36);
   const t52: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w52, i32x4.splat(0x391c0cb3)));
   h = i32x4.add(h, t52);
   const ab52: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t52, bsig0(e)), v128.xor(f, v128.and(ab52, bc)));
+  d = i32x4.add(i32x4.add(t52, v128.xor(f, v128.and(ab52, bc))), bsig0(e));
   bc = ab52;
   // round 53
   const w53: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w51), w46), ssig0(w38)), w37);
   const t53: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w53, i32x4.splat(0x4ed8aa4a)));
   g = i32x4.add(g, t53);
   const ab53: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t53, bsig0(d)), v128.xor(e, v128.and(ab53, bc)));
+  c = i32x4.add(i32x4.add(t53, v128.xor(e, v128.and(ab53, bc))), bsig0(d));
   bc = ab53;
   // round 54
   const w54: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w52), w47), ssig0(w39)), w38);
   const t54: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w54, i32x4.splat(0x5b9cca4f)));
   f = i32x4.add(f, t54);
   const ab54: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t54, bsig0(c)), v128.xor(d, v128.and(ab54, bc)));
+  b = i32x4.add(i32x4.add(t54, v128.xor(d, v128.and(ab54, bc))), bsig0(c));
   bc = ab54;
   // round 55
   const w55: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w53), w48), ssig0(w40)), w39);
   const t55: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w55, i32x4.splat(0x682e6ff3)));
   e = i32x4.add(e, t55);
   const ab55: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t55, bsig0(b)), v128.xor(c, v128.and(ab55, bc)));
+  a = i32x4.add(i32x4.add(t55, v128.xor(c, v128.and(ab55, bc))), bsig0(b));
   bc = ab55;
   // round 56
   const w56: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w54), w49), ssig0(w41)), w40);
   const t56: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w56, i32x4.splat(0x748f82ee)));
   d = i32x4.add(d, t56);
   const ab56: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t56, bsig0(a)), v128.xor(b, v128.and(ab56, bc)));
+  h = i32x4.add(i32x4.add(t56, v128.xor(b, v128.and(ab56, bc))), bsig0(a));
   bc = ab56;
   // round 57
   const w57: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w55), w50), ssig0(w42)), w41);
   const t57: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w57, i32x4.splat(0x78a5636f)));
   c = i32x4.add(c, t57);
   const ab57: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t57, bsig0(h)), v128.xor(a, v128.and(ab57, bc)));
+  g = i32x4.add(i32x4.add(t57, v128.xor(a, v128.and(ab57, bc))), bsig0(h));
   bc = ab57;
   // round 58
   const w58: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w56), w51), ssig0(w43)), w42);
   const t58: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w58, i32x4.splat(0x84c87814)));
   b = i32x4.add(b, t58);
   const ab58: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t58, bsig0(g)), v128.xor(h, v128.and(ab58, bc)));
+  f = i32x4.add(i32x4.add(t58, v128.xor(h, v128.and(ab58, bc))), bsig0(g));
   bc = ab58;
   // round 59
   const w59: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w57), w52), ssig0(w44)), w43);
   const t59: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w59, i32x4.splat(0x8cc70208)));
   a = i32x4.add(a, t59);
   const ab59: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t59, bsig0(f)), v128.xor(g, v128.and(ab59, bc)));
+  e = i32x4.add(i32x4.add(t59, v128.xor(g, v128.and(ab59, bc))), bsig0(f));
   bc = ab59;
   // round 60
   const w60: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w58), w53), ssig0(w45)), w44);
   const t60: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w60, i32x4.splat(0x90befffa)));
   h = i32x4.add(h, t60);
   const ab60: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t60, bsig0(e)), v128.xor(f, v128.and(ab60, bc)));
+  d = i32x4.add(i32x4.add(t60, v128.xor(f, v128.and(ab60, bc))), bsig0(e));
   bc = ab60;
   // round 61
   const w61: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w59), w54), ssig0(w46)), w45);
   const t61: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w61, i32x4.splat(0xa4506ceb)));
   g = i32x4.add(g, t61);
   const ab61: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t61, bsig0(d)), v128.xor(e, v128.and(ab61, bc)));
+  c = i32x4.add(i32x4.add(t61, v128.xor(e, v128.and(ab61, bc))), bsig0(d));
   bc = ab61;
   // round 62
   const w62: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w60), w55), ssig0(w47)), w46);
   const t62: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w62, i32x4.splat(0xbef9a3f7)));
   f = i32x4.add(f, t62);
   const ab62: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t62, bsig0(c)), v128.xor(d, v128.and(ab62, bc)));
+  b = i32x4.add(i32x4.add(t62, v128.xor(d, v128.and(ab62, bc))), bsig0(c));
   bc = ab62;
   // round 63
   const w63: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w61), w56), ssig0(w48)), w47);
   const t63: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w63, i32x4.splat(0xc67178f2)));
   e = i32x4.add(e, t63);
   const ab63: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t63, bsig0(b)), v128.xor(c, v128.and(ab63, bc)));
+  a = i32x4.add(i32x4.add(t63, v128.xor(c, v128.and(ab63, bc))), bsig0(b));
   bc = ab63;
   v128.store(st, i32x4.add(a, v128.load(st, 0)), 0);
   v128.store(st, i32x4.add(b, v128.load(st, 16)), 16);
@@ -512,385 +512,385 @@ export function compress4Pad64(st: usize): void {
   const t0: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0xc28a2f98));
   d = i32x4.add(d, t0);
   const ab0: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t0, bsig0(a)), v128.xor(b, v128.and(ab0, bc)));
+  h = i32x4.add(i32x4.add(t0, v128.xor(b, v128.and(ab0, bc))), bsig0(a));
   bc = ab0;
   // round 1
   const t1: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0x71374491));
   c = i32x4.add(c, t1);
   const ab1: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t1, bsig0(h)), v128.xor(a, v128.and(ab1, bc)));
+  g = i32x4.add(i32x4.add(t1, v128.xor(a, v128.and(ab1, bc))), bsig0(h));
   bc = ab1;
   // round 2
   const t2: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0xb5c0fbcf));
   b = i32x4.add(b, t2);
   const ab2: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t2, bsig0(g)), v128.xor(h, v128.and(ab2, bc)));
+  f = i32x4.add(i32x4.add(t2, v128.xor(h, v128.and(ab2, bc))), bsig0(g));
   bc = ab2;
   // round 3
   const t3: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0xe9b5dba5));
   a = i32x4.add(a, t3);
   const ab3: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t3, bsig0(f)), v128.xor(g, v128.and(ab3, bc)));
+  e = i32x4.add(i32x4.add(t3, v128.xor(g, v128.and(ab3, bc))), bsig0(f));
   bc = ab3;
   // round 4
   const t4: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x3956c25b));
   h = i32x4.add(h, t4);
   const ab4: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t4, bsig0(e)), v128.xor(f, v128.and(ab4, bc)));
+  d = i32x4.add(i32x4.add(t4, v128.xor(f, v128.and(ab4, bc))), bsig0(e));
   bc = ab4;
   // round 5
   const t5: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x59f111f1));
   g = i32x4.add(g, t5);
   const ab5: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t5, bsig0(d)), v128.xor(e, v128.and(ab5, bc)));
+  c = i32x4.add(i32x4.add(t5, v128.xor(e, v128.and(ab5, bc))), bsig0(d));
   bc = ab5;
   // round 6
   const t6: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0x923f82a4));
   f = i32x4.add(f, t6);
   const ab6: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t6, bsig0(c)), v128.xor(d, v128.and(ab6, bc)));
+  b = i32x4.add(i32x4.add(t6, v128.xor(d, v128.and(ab6, bc))), bsig0(c));
   bc = ab6;
   // round 7
   const t7: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0xab1c5ed5));
   e = i32x4.add(e, t7);
   const ab7: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t7, bsig0(b)), v128.xor(c, v128.and(ab7, bc)));
+  a = i32x4.add(i32x4.add(t7, v128.xor(c, v128.and(ab7, bc))), bsig0(b));
   bc = ab7;
   // round 8
   const t8: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0xd807aa98));
   d = i32x4.add(d, t8);
   const ab8: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t8, bsig0(a)), v128.xor(b, v128.and(ab8, bc)));
+  h = i32x4.add(i32x4.add(t8, v128.xor(b, v128.and(ab8, bc))), bsig0(a));
   bc = ab8;
   // round 9
   const t9: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0x12835b01));
   c = i32x4.add(c, t9);
   const ab9: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t9, bsig0(h)), v128.xor(a, v128.and(ab9, bc)));
+  g = i32x4.add(i32x4.add(t9, v128.xor(a, v128.and(ab9, bc))), bsig0(h));
   bc = ab9;
   // round 10
   const t10: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0x243185be));
   b = i32x4.add(b, t10);
   const ab10: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t10, bsig0(g)), v128.xor(h, v128.and(ab10, bc)));
+  f = i32x4.add(i32x4.add(t10, v128.xor(h, v128.and(ab10, bc))), bsig0(g));
   bc = ab10;
   // round 11
   const t11: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0x550c7dc3));
   a = i32x4.add(a, t11);
   const ab11: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t11, bsig0(f)), v128.xor(g, v128.and(ab11, bc)));
+  e = i32x4.add(i32x4.add(t11, v128.xor(g, v128.and(ab11, bc))), bsig0(f));
   bc = ab11;
   // round 12
   const t12: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x72be5d74));
   h = i32x4.add(h, t12);
   const ab12: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t12, bsig0(e)), v128.xor(f, v128.and(ab12, bc)));
+  d = i32x4.add(i32x4.add(t12, v128.xor(f, v128.and(ab12, bc))), bsig0(e));
   bc = ab12;
   // round 13
   const t13: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x80deb1fe));
   g = i32x4.add(g, t13);
   const ab13: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t13, bsig0(d)), v128.xor(e, v128.and(ab13, bc)));
+  c = i32x4.add(i32x4.add(t13, v128.xor(e, v128.and(ab13, bc))), bsig0(d));
   bc = ab13;
   // round 14
   const t14: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0x9bdc06a7));
   f = i32x4.add(f, t14);
   const ab14: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t14, bsig0(c)), v128.xor(d, v128.and(ab14, bc)));
+  b = i32x4.add(i32x4.add(t14, v128.xor(d, v128.and(ab14, bc))), bsig0(c));
   bc = ab14;
   // round 15
   const t15: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0xc19bf374));
   e = i32x4.add(e, t15);
   const ab15: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t15, bsig0(b)), v128.xor(c, v128.and(ab15, bc)));
+  a = i32x4.add(i32x4.add(t15, v128.xor(c, v128.and(ab15, bc))), bsig0(b));
   bc = ab15;
   // round 16
   const t16: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0x649b69c1));
   d = i32x4.add(d, t16);
   const ab16: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t16, bsig0(a)), v128.xor(b, v128.and(ab16, bc)));
+  h = i32x4.add(i32x4.add(t16, v128.xor(b, v128.and(ab16, bc))), bsig0(a));
   bc = ab16;
   // round 17
   const t17: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0xf0fe4786));
   c = i32x4.add(c, t17);
   const ab17: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t17, bsig0(h)), v128.xor(a, v128.and(ab17, bc)));
+  g = i32x4.add(i32x4.add(t17, v128.xor(a, v128.and(ab17, bc))), bsig0(h));
   bc = ab17;
   // round 18
   const t18: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0x0fe1edc6));
   b = i32x4.add(b, t18);
   const ab18: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t18, bsig0(g)), v128.xor(h, v128.and(ab18, bc)));
+  f = i32x4.add(i32x4.add(t18, v128.xor(h, v128.and(ab18, bc))), bsig0(g));
   bc = ab18;
   // round 19
   const t19: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0x240cf254));
   a = i32x4.add(a, t19);
   const ab19: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t19, bsig0(f)), v128.xor(g, v128.and(ab19, bc)));
+  e = i32x4.add(i32x4.add(t19, v128.xor(g, v128.and(ab19, bc))), bsig0(f));
   bc = ab19;
   // round 20
   const t20: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x4fe9346f));
   h = i32x4.add(h, t20);
   const ab20: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t20, bsig0(e)), v128.xor(f, v128.and(ab20, bc)));
+  d = i32x4.add(i32x4.add(t20, v128.xor(f, v128.and(ab20, bc))), bsig0(e));
   bc = ab20;
   // round 21
   const t21: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x6cc984be));
   g = i32x4.add(g, t21);
   const ab21: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t21, bsig0(d)), v128.xor(e, v128.and(ab21, bc)));
+  c = i32x4.add(i32x4.add(t21, v128.xor(e, v128.and(ab21, bc))), bsig0(d));
   bc = ab21;
   // round 22
   const t22: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0x61b9411e));
   f = i32x4.add(f, t22);
   const ab22: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t22, bsig0(c)), v128.xor(d, v128.and(ab22, bc)));
+  b = i32x4.add(i32x4.add(t22, v128.xor(d, v128.and(ab22, bc))), bsig0(c));
   bc = ab22;
   // round 23
   const t23: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0x16f988fa));
   e = i32x4.add(e, t23);
   const ab23: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t23, bsig0(b)), v128.xor(c, v128.and(ab23, bc)));
+  a = i32x4.add(i32x4.add(t23, v128.xor(c, v128.and(ab23, bc))), bsig0(b));
   bc = ab23;
   // round 24
   const t24: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0xf2c65152));
   d = i32x4.add(d, t24);
   const ab24: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t24, bsig0(a)), v128.xor(b, v128.and(ab24, bc)));
+  h = i32x4.add(i32x4.add(t24, v128.xor(b, v128.and(ab24, bc))), bsig0(a));
   bc = ab24;
   // round 25
   const t25: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0xa88e5a6d));
   c = i32x4.add(c, t25);
   const ab25: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t25, bsig0(h)), v128.xor(a, v128.and(ab25, bc)));
+  g = i32x4.add(i32x4.add(t25, v128.xor(a, v128.and(ab25, bc))), bsig0(h));
   bc = ab25;
   // round 26
   const t26: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0xb019fc65));
   b = i32x4.add(b, t26);
   const ab26: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t26, bsig0(g)), v128.xor(h, v128.and(ab26, bc)));
+  f = i32x4.add(i32x4.add(t26, v128.xor(h, v128.and(ab26, bc))), bsig0(g));
   bc = ab26;
   // round 27
   const t27: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0xb9d99ec7));
   a = i32x4.add(a, t27);
   const ab27: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t27, bsig0(f)), v128.xor(g, v128.and(ab27, bc)));
+  e = i32x4.add(i32x4.add(t27, v128.xor(g, v128.and(ab27, bc))), bsig0(f));
   bc = ab27;
   // round 28
   const t28: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x9a1231c3));
   h = i32x4.add(h, t28);
   const ab28: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t28, bsig0(e)), v128.xor(f, v128.and(ab28, bc)));
+  d = i32x4.add(i32x4.add(t28, v128.xor(f, v128.and(ab28, bc))), bsig0(e));
   bc = ab28;
   // round 29
   const t29: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0xe70eeaa0));
   g = i32x4.add(g, t29);
   const ab29: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t29, bsig0(d)), v128.xor(e, v128.and(ab29, bc)));
+  c = i32x4.add(i32x4.add(t29, v128.xor(e, v128.and(ab29, bc))), bsig0(d));
   bc = ab29;
   // round 30
   const t30: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0xfdb1232b));
   f = i32x4.add(f, t30);
   const ab30: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t30, bsig0(c)), v128.xor(d, v128.and(ab30, bc)));
+  b = i32x4.add(i32x4.add(t30, v128.xor(d, v128.and(ab30, bc))), bsig0(c));
   bc = ab30;
   // round 31
   const t31: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0xc7353eb0));
   e = i32x4.add(e, t31);
   const ab31: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t31, bsig0(b)), v128.xor(c, v128.and(ab31, bc)));
+  a = i32x4.add(i32x4.add(t31, v128.xor(c, v128.and(ab31, bc))), bsig0(b));
   bc = ab31;
   // round 32
   const t32: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0x3069bad5));
   d = i32x4.add(d, t32);
   const ab32: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t32, bsig0(a)), v128.xor(b, v128.and(ab32, bc)));
+  h = i32x4.add(i32x4.add(t32, v128.xor(b, v128.and(ab32, bc))), bsig0(a));
   bc = ab32;
   // round 33
   const t33: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0xcb976d5f));
   c = i32x4.add(c, t33);
   const ab33: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t33, bsig0(h)), v128.xor(a, v128.and(ab33, bc)));
+  g = i32x4.add(i32x4.add(t33, v128.xor(a, v128.and(ab33, bc))), bsig0(h));
   bc = ab33;
   // round 34
   const t34: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0x5a0f118f));
   b = i32x4.add(b, t34);
   const ab34: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t34, bsig0(g)), v128.xor(h, v128.and(ab34, bc)));
+  f = i32x4.add(i32x4.add(t34, v128.xor(h, v128.and(ab34, bc))), bsig0(g));
   bc = ab34;
   // round 35
   const t35: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0xdc1eeefd));
   a = i32x4.add(a, t35);
   const ab35: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t35, bsig0(f)), v128.xor(g, v128.and(ab35, bc)));
+  e = i32x4.add(i32x4.add(t35, v128.xor(g, v128.and(ab35, bc))), bsig0(f));
   bc = ab35;
   // round 36
   const t36: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x0a35b689));
   h = i32x4.add(h, t36);
   const ab36: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t36, bsig0(e)), v128.xor(f, v128.and(ab36, bc)));
+  d = i32x4.add(i32x4.add(t36, v128.xor(f, v128.and(ab36, bc))), bsig0(e));
   bc = ab36;
   // round 37
   const t37: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0xde0b7a04));
   g = i32x4.add(g, t37);
   const ab37: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t37, bsig0(d)), v128.xor(e, v128.and(ab37, bc)));
+  c = i32x4.add(i32x4.add(t37, v128.xor(e, v128.and(ab37, bc))), bsig0(d));
   bc = ab37;
   // round 38
   const t38: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0x58f4ca9d));
   f = i32x4.add(f, t38);
   const ab38: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t38, bsig0(c)), v128.xor(d, v128.and(ab38, bc)));
+  b = i32x4.add(i32x4.add(t38, v128.xor(d, v128.and(ab38, bc))), bsig0(c));
   bc = ab38;
   // round 39
   const t39: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0xe15d5b16));
   e = i32x4.add(e, t39);
   const ab39: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t39, bsig0(b)), v128.xor(c, v128.and(ab39, bc)));
+  a = i32x4.add(i32x4.add(t39, v128.xor(c, v128.and(ab39, bc))), bsig0(b));
   bc = ab39;
   // round 40
   const t40: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0x007f3e86));
   d = i32x4.add(d, t40);
   const ab40: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t40, bsig0(a)), v128.xor(b, v128.and(ab40, bc)));
+  h = i32x4.add(i32x4.add(t40, v128.xor(b, v128.and(ab40, bc))), bsig0(a));
   bc = ab40;
   // round 41
   const t41: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0x37088980));
   c = i32x4.add(c, t41);
   const ab41: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t41, bsig0(h)), v128.xor(a, v128.and(ab41, bc)));
+  g = i32x4.add(i32x4.add(t41, v128.xor(a, v128.and(ab41, bc))), bsig0(h));
   bc = ab41;
   // round 42
   const t42: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0xa507ea32));
   b = i32x4.add(b, t42);
   const ab42: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t42, bsig0(g)), v128.xor(h, v128.and(ab42, bc)));
+  f = i32x4.add(i32x4.add(t42, v128.xor(h, v128.and(ab42, bc))), bsig0(g));
   bc = ab42;
   // round 43
   const t43: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0x6fab9537));
   a = i32x4.add(a, t43);
   const ab43: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t43, bsig0(f)), v128.xor(g, v128.and(ab43, bc)));
+  e = i32x4.add(i32x4.add(t43, v128.xor(g, v128.and(ab43, bc))), bsig0(f));
   bc = ab43;
   // round 44
   const t44: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x17406110));
   h = i32x4.add(h, t44);
   const ab44: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t44, bsig0(e)), v128.xor(f, v128.and(ab44, bc)));
+  d = i32x4.add(i32x4.add(t44, v128.xor(f, v128.and(ab44, bc))), bsig0(e));
   bc = ab44;
   // round 45
   const t45: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x0d8cd6f1));
   g = i32x4.add(g, t45);
   const ab45: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t45, bsig0(d)), v128.xor(e, v128.and(ab45, bc)));
+  c = i32x4.add(i32x4.add(t45, v128.xor(e, v128.and(ab45, bc))), bsig0(d));
   bc = ab45;
   // round 46
   const t46: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0xcdaa3b6d));
   f = i32x4.add(f, t46);
   const ab46: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t46, bsig0(c)), v128.xor(d, v128.and(ab46, bc)));
+  b = i32x4.add(i32x4.add(t46, v128.xor(d, v128.and(ab46, bc))), bsig0(c));
   bc = ab46;
   // round 47
   const t47: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0xc0bbbe37));
   e = i32x4.add(e, t47);
   const ab47: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t47, bsig0(b)), v128.xor(c, v128.and(ab47, bc)));
+  a = i32x4.add(i32x4.add(t47, v128.xor(c, v128.and(ab47, bc))), bsig0(b));
   bc = ab47;
   // round 48
   const t48: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0x83613bda));
   d = i32x4.add(d, t48);
   const ab48: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t48, bsig0(a)), v128.xor(b, v128.and(ab48, bc)));
+  h = i32x4.add(i32x4.add(t48, v128.xor(b, v128.and(ab48, bc))), bsig0(a));
   bc = ab48;
   // round 49
   const t49: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0xdb48a363));
   c = i32x4.add(c, t49);
   const ab49: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t49, bsig0(h)), v128.xor(a, v128.and(ab49, bc)));
+  g = i32x4.add(i32x4.add(t49, v128.xor(a, v128.and(ab49, bc))), bsig0(h));
   bc = ab49;
   // round 50
   const t50: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0x0b02e931));
   b = i32x4.add(b, t50);
   const ab50: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t50, bsig0(g)), v128.xor(h, v128.and(ab50, bc)));
+  f = i32x4.add(i32x4.add(t50, v128.xor(h, v128.and(ab50, bc))), bsig0(g));
   bc = ab50;
   // round 51
   const t51: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0x6fd15ca7));
   a = i32x4.add(a, t51);
   const ab51: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t51, bsig0(f)), v128.xor(g, v128.and(ab51, bc)));
+  e = i32x4.add(i32x4.add(t51, v128.xor(g, v128.and(ab51, bc))), bsig0(f));
   bc = ab51;
   // round 52
   const t52: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x521afaca));
   h = i32x4.add(h, t52);
   const ab52: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t52, bsig0(e)), v128.xor(f, v128.and(ab52, bc)));
+  d = i32x4.add(i32x4.add(t52, v128.xor(f, v128.and(ab52, bc))), bsig0(e));
   bc = ab52;
   // round 53
   const t53: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x31338431));
   g = i32x4.add(g, t53);
   const ab53: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t53, bsig0(d)), v128.xor(e, v128.and(ab53, bc)));
+  c = i32x4.add(i32x4.add(t53, v128.xor(e, v128.and(ab53, bc))), bsig0(d));
   bc = ab53;
   // round 54
   const t54: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0x6ed41a95));
   f = i32x4.add(f, t54);
   const ab54: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t54, bsig0(c)), v128.xor(d, v128.and(ab54, bc)));
+  b = i32x4.add(i32x4.add(t54, v128.xor(d, v128.and(ab54, bc))), bsig0(c));
   bc = ab54;
   // round 55
   const t55: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0x6d437890));
   e = i32x4.add(e, t55);
   const ab55: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t55, bsig0(b)), v128.xor(c, v128.and(ab55, bc)));
+  a = i32x4.add(i32x4.add(t55, v128.xor(c, v128.and(ab55, bc))), bsig0(b));
   bc = ab55;
   // round 56
   const t56: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0xc39c91f2));
   d = i32x4.add(d, t56);
   const ab56: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t56, bsig0(a)), v128.xor(b, v128.and(ab56, bc)));
+  h = i32x4.add(i32x4.add(t56, v128.xor(b, v128.and(ab56, bc))), bsig0(a));
   bc = ab56;
   // round 57
   const t57: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0x9eccabbd));
   c = i32x4.add(c, t57);
   const ab57: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t57, bsig0(h)), v128.xor(a, v128.and(ab57, bc)));
+  g = i32x4.add(i32x4.add(t57, v128.xor(a, v128.and(ab57, bc))), bsig0(h));
   bc = ab57;
   // round 58
   const t58: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0xb5c9a0e6));
   b = i32x4.add(b, t58);
   const ab58: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t58, bsig0(g)), v128.xor(h, v128.and(ab58, bc)));
+  f = i32x4.add(i32x4.add(t58, v128.xor(h, v128.and(ab58, bc))), bsig0(g));
   bc = ab58;
   // round 59
   const t59: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0x532fb63c));
   a = i32x4.add(a, t59);
   const ab59: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t59, bsig0(f)), v128.xor(g, v128.and(ab59, bc)));
+  e = i32x4.add(i32x4.add(t59, v128.xor(g, v128.and(ab59, bc))), bsig0(f));
   bc = ab59;
   // round 60
   const t60: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0xd2c741c6));
   h = i32x4.add(h, t60);
   const ab60: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t60, bsig0(e)), v128.xor(f, v128.and(ab60, bc)));
+  d = i32x4.add(i32x4.add(t60, v128.xor(f, v128.and(ab60, bc))), bsig0(e));
   bc = ab60;
   // round 61
   const t61: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x07237ea3));
   g = i32x4.add(g, t61);
   const ab61: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t61, bsig0(d)), v128.xor(e, v128.and(ab61, bc)));
+  c = i32x4.add(i32x4.add(t61, v128.xor(e, v128.and(ab61, bc))), bsig0(d));
   bc = ab61;
   // round 62
   const t62: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0xa4954b68));
   f = i32x4.add(f, t62);
   const ab62: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t62, bsig0(c)), v128.xor(d, v128.and(ab62, bc)));
+  b = i32x4.add(i32x4.add(t62, v128.xor(d, v128.and(ab62, bc))), bsig0(c));
   bc = ab62;
   // round 63
   const t63: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0x4c191d76));
   e = i32x4.add(e, t63);
   const ab63: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t63, bsig0(b)), v128.xor(c, v128.and(ab63, bc)));
+  a = i32x4.add(i32x4.add(t63, v128.xor(c, v128.and(ab63, bc))), bsig0(b));
   bc = ab63;
   v128.store(st, i32x4.add(a, v128.load(st, 0)), 0);
   v128.store(st, i32x4.add(b, v128.load(st, 16)), 16);
@@ -925,433 +925,433 @@ export function hash4x32(st: usize): void {
   const t0: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w0, i32x4.splat(0x428a2f98)));
   d = i32x4.add(d, t0);
   const ab0: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t0, bsig0(a)), v128.xor(b, v128.and(ab0, bc)));
+  h = i32x4.add(i32x4.add(t0, v128.xor(b, v128.and(ab0, bc))), bsig0(a));
   bc = ab0;
   // round 1
   const t1: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w1, i32x4.splat(0x71374491)));
   c = i32x4.add(c, t1);
   const ab1: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t1, bsig0(h)), v128.xor(a, v128.and(ab1, bc)));
+  g = i32x4.add(i32x4.add(t1, v128.xor(a, v128.and(ab1, bc))), bsig0(h));
   bc = ab1;
   // round 2
   const t2: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w2, i32x4.splat(0xb5c0fbcf)));
   b = i32x4.add(b, t2);
   const ab2: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t2, bsig0(g)), v128.xor(h, v128.and(ab2, bc)));
+  f = i32x4.add(i32x4.add(t2, v128.xor(h, v128.and(ab2, bc))), bsig0(g));
   bc = ab2;
   // round 3
   const t3: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w3, i32x4.splat(0xe9b5dba5)));
   a = i32x4.add(a, t3);
   const ab3: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t3, bsig0(f)), v128.xor(g, v128.and(ab3, bc)));
+  e = i32x4.add(i32x4.add(t3, v128.xor(g, v128.and(ab3, bc))), bsig0(f));
   bc = ab3;
   // round 4
   const t4: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w4, i32x4.splat(0x3956c25b)));
   h = i32x4.add(h, t4);
   const ab4: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t4, bsig0(e)), v128.xor(f, v128.and(ab4, bc)));
+  d = i32x4.add(i32x4.add(t4, v128.xor(f, v128.and(ab4, bc))), bsig0(e));
   bc = ab4;
   // round 5
   const t5: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w5, i32x4.splat(0x59f111f1)));
   g = i32x4.add(g, t5);
   const ab5: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t5, bsig0(d)), v128.xor(e, v128.and(ab5, bc)));
+  c = i32x4.add(i32x4.add(t5, v128.xor(e, v128.and(ab5, bc))), bsig0(d));
   bc = ab5;
   // round 6
   const t6: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w6, i32x4.splat(0x923f82a4)));
   f = i32x4.add(f, t6);
   const ab6: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t6, bsig0(c)), v128.xor(d, v128.and(ab6, bc)));
+  b = i32x4.add(i32x4.add(t6, v128.xor(d, v128.and(ab6, bc))), bsig0(c));
   bc = ab6;
   // round 7
   const t7: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w7, i32x4.splat(0xab1c5ed5)));
   e = i32x4.add(e, t7);
   const ab7: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t7, bsig0(b)), v128.xor(c, v128.and(ab7, bc)));
+  a = i32x4.add(i32x4.add(t7, v128.xor(c, v128.and(ab7, bc))), bsig0(b));
   bc = ab7;
   // round 8
   const t8: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.splat(0x5807aa98));
   d = i32x4.add(d, t8);
   const ab8: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t8, bsig0(a)), v128.xor(b, v128.and(ab8, bc)));
+  h = i32x4.add(i32x4.add(t8, v128.xor(b, v128.and(ab8, bc))), bsig0(a));
   bc = ab8;
   // round 9
   const t9: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.splat(0x12835b01));
   c = i32x4.add(c, t9);
   const ab9: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t9, bsig0(h)), v128.xor(a, v128.and(ab9, bc)));
+  g = i32x4.add(i32x4.add(t9, v128.xor(a, v128.and(ab9, bc))), bsig0(h));
   bc = ab9;
   // round 10
   const t10: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.splat(0x243185be));
   b = i32x4.add(b, t10);
   const ab10: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t10, bsig0(g)), v128.xor(h, v128.and(ab10, bc)));
+  f = i32x4.add(i32x4.add(t10, v128.xor(h, v128.and(ab10, bc))), bsig0(g));
   bc = ab10;
   // round 11
   const t11: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.splat(0x550c7dc3));
   a = i32x4.add(a, t11);
   const ab11: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t11, bsig0(f)), v128.xor(g, v128.and(ab11, bc)));
+  e = i32x4.add(i32x4.add(t11, v128.xor(g, v128.and(ab11, bc))), bsig0(f));
   bc = ab11;
   // round 12
   const t12: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.splat(0x72be5d74));
   h = i32x4.add(h, t12);
   const ab12: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t12, bsig0(e)), v128.xor(f, v128.and(ab12, bc)));
+  d = i32x4.add(i32x4.add(t12, v128.xor(f, v128.and(ab12, bc))), bsig0(e));
   bc = ab12;
   // round 13
   const t13: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.splat(0x80deb1fe));
   g = i32x4.add(g, t13);
   const ab13: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t13, bsig0(d)), v128.xor(e, v128.and(ab13, bc)));
+  c = i32x4.add(i32x4.add(t13, v128.xor(e, v128.and(ab13, bc))), bsig0(d));
   bc = ab13;
   // round 14
   const t14: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.splat(0x9bdc06a7));
   f = i32x4.add(f, t14);
   const ab14: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t14, bsig0(c)), v128.xor(d, v128.and(ab14, bc)));
+  b = i32x4.add(i32x4.add(t14, v128.xor(d, v128.and(ab14, bc))), bsig0(c));
   bc = ab14;
   // round 15
   const t15: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.splat(0xc19bf274));
   e = i32x4.add(e, t15);
   const ab15: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t15, bsig0(b)), v128.xor(c, v128.and(ab15, bc)));
+  a = i32x4.add(i32x4.add(t15, v128.xor(c, v128.and(ab15, bc))), bsig0(b));
   bc = ab15;
   // round 16
   const w16: v128 = i32x4.add(ssig0(w1), w0);
   const t16: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w16, i32x4.splat(0xe49b69c1)));
   d = i32x4.add(d, t16);
   const ab16: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t16, bsig0(a)), v128.xor(b, v128.and(ab16, bc)));
+  h = i32x4.add(i32x4.add(t16, v128.xor(b, v128.and(ab16, bc))), bsig0(a));
   bc = ab16;
   // round 17
   const w17: v128 = i32x4.add(i32x4.add(ssig0(w2), w1), i32x4.splat(0x00a00000));
   const t17: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w17, i32x4.splat(0xefbe4786)));
   c = i32x4.add(c, t17);
   const ab17: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t17, bsig0(h)), v128.xor(a, v128.and(ab17, bc)));
+  g = i32x4.add(i32x4.add(t17, v128.xor(a, v128.and(ab17, bc))), bsig0(h));
   bc = ab17;
   // round 18
   const w18: v128 = i32x4.add(i32x4.add(ssig1(w16), ssig0(w3)), w2);
   const t18: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w18, i32x4.splat(0x0fc19dc6)));
   b = i32x4.add(b, t18);
   const ab18: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t18, bsig0(g)), v128.xor(h, v128.and(ab18, bc)));
+  f = i32x4.add(i32x4.add(t18, v128.xor(h, v128.and(ab18, bc))), bsig0(g));
   bc = ab18;
   // round 19
   const w19: v128 = i32x4.add(i32x4.add(ssig1(w17), ssig0(w4)), w3);
   const t19: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w19, i32x4.splat(0x240ca1cc)));
   a = i32x4.add(a, t19);
   const ab19: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t19, bsig0(f)), v128.xor(g, v128.and(ab19, bc)));
+  e = i32x4.add(i32x4.add(t19, v128.xor(g, v128.and(ab19, bc))), bsig0(f));
   bc = ab19;
   // round 20
   const w20: v128 = i32x4.add(i32x4.add(ssig1(w18), ssig0(w5)), w4);
   const t20: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w20, i32x4.splat(0x2de92c6f)));
   h = i32x4.add(h, t20);
   const ab20: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t20, bsig0(e)), v128.xor(f, v128.and(ab20, bc)));
+  d = i32x4.add(i32x4.add(t20, v128.xor(f, v128.and(ab20, bc))), bsig0(e));
   bc = ab20;
   // round 21
   const w21: v128 = i32x4.add(i32x4.add(ssig1(w19), ssig0(w6)), w5);
   const t21: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w21, i32x4.splat(0x4a7484aa)));
   g = i32x4.add(g, t21);
   const ab21: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t21, bsig0(d)), v128.xor(e, v128.and(ab21, bc)));
+  c = i32x4.add(i32x4.add(t21, v128.xor(e, v128.and(ab21, bc))), bsig0(d));
   bc = ab21;
   // round 22
   const w22: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w20), ssig0(w7)), w6), i32x4.splat(0x00000100));
   const t22: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w22, i32x4.splat(0x5cb0a9dc)));
   f = i32x4.add(f, t22);
   const ab22: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t22, bsig0(c)), v128.xor(d, v128.and(ab22, bc)));
+  b = i32x4.add(i32x4.add(t22, v128.xor(d, v128.and(ab22, bc))), bsig0(c));
   bc = ab22;
   // round 23
   const w23: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w21), w16), w7), i32x4.splat(0x11002000));
   const t23: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w23, i32x4.splat(0x76f988da)));
   e = i32x4.add(e, t23);
   const ab23: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t23, bsig0(b)), v128.xor(c, v128.and(ab23, bc)));
+  a = i32x4.add(i32x4.add(t23, v128.xor(c, v128.and(ab23, bc))), bsig0(b));
   bc = ab23;
   // round 24
   const w24: v128 = i32x4.add(i32x4.add(ssig1(w22), w17), i32x4.splat(0x80000000));
   const t24: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w24, i32x4.splat(0x983e5152)));
   d = i32x4.add(d, t24);
   const ab24: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t24, bsig0(a)), v128.xor(b, v128.and(ab24, bc)));
+  h = i32x4.add(i32x4.add(t24, v128.xor(b, v128.and(ab24, bc))), bsig0(a));
   bc = ab24;
   // round 25
   const w25: v128 = i32x4.add(ssig1(w23), w18);
   const t25: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w25, i32x4.splat(0xa831c66d)));
   c = i32x4.add(c, t25);
   const ab25: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t25, bsig0(h)), v128.xor(a, v128.and(ab25, bc)));
+  g = i32x4.add(i32x4.add(t25, v128.xor(a, v128.and(ab25, bc))), bsig0(h));
   bc = ab25;
   // round 26
   const w26: v128 = i32x4.add(ssig1(w24), w19);
   const t26: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w26, i32x4.splat(0xb00327c8)));
   b = i32x4.add(b, t26);
   const ab26: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t26, bsig0(g)), v128.xor(h, v128.and(ab26, bc)));
+  f = i32x4.add(i32x4.add(t26, v128.xor(h, v128.and(ab26, bc))), bsig0(g));
   bc = ab26;
   // round 27
   const w27: v128 = i32x4.add(ssig1(w25), w20);
   const t27: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w27, i32x4.splat(0xbf597fc7)));
   a = i32x4.add(a, t27);
   const ab27: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t27, bsig0(f)), v128.xor(g, v128.and(ab27, bc)));
+  e = i32x4.add(i32x4.add(t27, v128.xor(g, v128.and(ab27, bc))), bsig0(f));
   bc = ab27;
   // round 28
   const w28: v128 = i32x4.add(ssig1(w26), w21);
   const t28: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w28, i32x4.splat(0xc6e00bf3)));
   h = i32x4.add(h, t28);
   const ab28: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t28, bsig0(e)), v128.xor(f, v128.and(ab28, bc)));
+  d = i32x4.add(i32x4.add(t28, v128.xor(f, v128.and(ab28, bc))), bsig0(e));
   bc = ab28;
   // round 29
   const w29: v128 = i32x4.add(ssig1(w27), w22);
   const t29: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w29, i32x4.splat(0xd5a79147)));
   g = i32x4.add(g, t29);
   const ab29: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t29, bsig0(d)), v128.xor(e, v128.and(ab29, bc)));
+  c = i32x4.add(i32x4.add(t29, v128.xor(e, v128.and(ab29, bc))), bsig0(d));
   bc = ab29;
   // round 30
   const w30: v128 = i32x4.add(i32x4.add(ssig1(w28), w23), i32x4.splat(0x00400022));
   const t30: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w30, i32x4.splat(0x06ca6351)));
   f = i32x4.add(f, t30);
   const ab30: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t30, bsig0(c)), v128.xor(d, v128.and(ab30, bc)));
+  b = i32x4.add(i32x4.add(t30, v128.xor(d, v128.and(ab30, bc))), bsig0(c));
   bc = ab30;
   // round 31
   const w31: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w29), w24), ssig0(w16)), i32x4.splat(0x00000100));
   const t31: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w31, i32x4.splat(0x14292967)));
   e = i32x4.add(e, t31);
   const ab31: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t31, bsig0(b)), v128.xor(c, v128.and(ab31, bc)));
+  a = i32x4.add(i32x4.add(t31, v128.xor(c, v128.and(ab31, bc))), bsig0(b));
   bc = ab31;
   // round 32
   const w32: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w30), w25), ssig0(w17)), w16);
   const t32: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w32, i32x4.splat(0x27b70a85)));
   d = i32x4.add(d, t32);
   const ab32: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t32, bsig0(a)), v128.xor(b, v128.and(ab32, bc)));
+  h = i32x4.add(i32x4.add(t32, v128.xor(b, v128.and(ab32, bc))), bsig0(a));
   bc = ab32;
   // round 33
   const w33: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w31), w26), ssig0(w18)), w17);
   const t33: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w33, i32x4.splat(0x2e1b2138)));
   c = i32x4.add(c, t33);
   const ab33: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t33, bsig0(h)), v128.xor(a, v128.and(ab33, bc)));
+  g = i32x4.add(i32x4.add(t33, v128.xor(a, v128.and(ab33, bc))), bsig0(h));
   bc = ab33;
   // round 34
   const w34: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w32), w27), ssig0(w19)), w18);
   const t34: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w34, i32x4.splat(0x4d2c6dfc)));
   b = i32x4.add(b, t34);
   const ab34: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t34, bsig0(g)), v128.xor(h, v128.and(ab34, bc)));
+  f = i32x4.add(i32x4.add(t34, v128.xor(h, v128.and(ab34, bc))), bsig0(g));
   bc = ab34;
   // round 35
   const w35: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w33), w28), ssig0(w20)), w19);
   const t35: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w35, i32x4.splat(0x53380d13)));
   a = i32x4.add(a, t35);
   const ab35: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t35, bsig0(f)), v128.xor(g, v128.and(ab35, bc)));
+  e = i32x4.add(i32x4.add(t35, v128.xor(g, v128.and(ab35, bc))), bsig0(f));
   bc = ab35;
   // round 36
   const w36: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w34), w29), ssig0(w21)), w20);
   const t36: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w36, i32x4.splat(0x650a7354)));
   h = i32x4.add(h, t36);
   const ab36: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t36, bsig0(e)), v128.xor(f, v128.and(ab36, bc)));
+  d = i32x4.add(i32x4.add(t36, v128.xor(f, v128.and(ab36, bc))), bsig0(e));
   bc = ab36;
   // round 37
   const w37: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w35), w30), ssig0(w22)), w21);
   const t37: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w37, i32x4.splat(0x766a0abb)));
   g = i32x4.add(g, t37);
   const ab37: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t37, bsig0(d)), v128.xor(e, v128.and(ab37, bc)));
+  c = i32x4.add(i32x4.add(t37, v128.xor(e, v128.and(ab37, bc))), bsig0(d));
   bc = ab37;
   // round 38
   const w38: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w36), w31), ssig0(w23)), w22);
   const t38: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w38, i32x4.splat(0x81c2c92e)));
   f = i32x4.add(f, t38);
   const ab38: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t38, bsig0(c)), v128.xor(d, v128.and(ab38, bc)));
+  b = i32x4.add(i32x4.add(t38, v128.xor(d, v128.and(ab38, bc))), bsig0(c));
   bc = ab38;
   // round 39
   const w39: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w37), w32), ssig0(w24)), w23);
   const t39: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w39, i32x4.splat(0x92722c85)));
   e = i32x4.add(e, t39);
   const ab39: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t39, bsig0(b)), v128.xor(c, v128.and(ab39, bc)));
+  a = i32x4.add(i32x4.add(t39, v128.xor(c, v128.and(ab39, bc))), bsig0(b));
   bc = ab39;
   // round 40
   const w40: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w38), w33), ssig0(w25)), w24);
   const t40: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w40, i32x4.splat(0xa2bfe8a1)));
   d = i32x4.add(d, t40);
   const ab40: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t40, bsig0(a)), v128.xor(b, v128.and(ab40, bc)));
+  h = i32x4.add(i32x4.add(t40, v128.xor(b, v128.and(ab40, bc))), bsig0(a));
   bc = ab40;
   // round 41
   const w41: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w39), w34), ssig0(w26)), w25);
   const t41: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w41, i32x4.splat(0xa81a664b)));
   c = i32x4.add(c, t41);
   const ab41: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t41, bsig0(h)), v128.xor(a, v128.and(ab41, bc)));
+  g = i32x4.add(i32x4.add(t41, v128.xor(a, v128.and(ab41, bc))), bsig0(h));
   bc = ab41;
   // round 42
   const w42: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w40), w35), ssig0(w27)), w26);
   const t42: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w42, i32x4.splat(0xc24b8b70)));
   b = i32x4.add(b, t42);
   const ab42: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t42, bsig0(g)), v128.xor(h, v128.and(ab42, bc)));
+  f = i32x4.add(i32x4.add(t42, v128.xor(h, v128.and(ab42, bc))), bsig0(g));
   bc = ab42;
   // round 43
   const w43: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w41), w36), ssig0(w28)), w27);
   const t43: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w43, i32x4.splat(0xc76c51a3)));
   a = i32x4.add(a, t43);
   const ab43: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t43, bsig0(f)), v128.xor(g, v128.and(ab43, bc)));
+  e = i32x4.add(i32x4.add(t43, v128.xor(g, v128.and(ab43, bc))), bsig0(f));
   bc = ab43;
   // round 44
   const w44: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w42), w37), ssig0(w29)), w28);
   const t44: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w44, i32x4.splat(0xd192e819)));
   h = i32x4.add(h, t44);
   const ab44: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t44, bsig0(e)), v128.xor(f, v128.and(ab44, bc)));
+  d = i32x4.add(i32x4.add(t44, v128.xor(f, v128.and(ab44, bc))), bsig0(e));
   bc = ab44;
   // round 45
   const w45: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w43), w38), ssig0(w30)), w29);
   const t45: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w45, i32x4.splat(0xd6990624)));
   g = i32x4.add(g, t45);
   const ab45: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t45, bsig0(d)), v128.xor(e, v128.and(ab45, bc)));
+  c = i32x4.add(i32x4.add(t45, v128.xor(e, v128.and(ab45, bc))), bsig0(d));
   bc = ab45;
   // round 46
   const w46: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w44), w39), ssig0(w31)), w30);
   const t46: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w46, i32x4.splat(0xf40e3585)));
   f = i32x4.add(f, t46);
   const ab46: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t46, bsig0(c)), v128.xor(d, v128.and(ab46, bc)));
+  b = i32x4.add(i32x4.add(t46, v128.xor(d, v128.and(ab46, bc))), bsig0(c));
   bc = ab46;
   // round 47
   const w47: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w45), w40), ssig0(w32)), w31);
   const t47: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w47, i32x4.splat(0x106aa070)));
   e = i32x4.add(e, t47);
   const ab47: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t47, bsig0(b)), v128.xor(c, v128.and(ab47, bc)));
+  a = i32x4.add(i32x4.add(t47, v128.xor(c, v128.and(ab47, bc))), bsig0(b));
   bc = ab47;
   // round 48
   const w48: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w46), w41), ssig0(w33)), w32);
   const t48: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w48, i32x4.splat(0x19a4c116)));
   d = i32x4.add(d, t48);
   const ab48: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t48, bsig0(a)), v128.xor(b, v128.and(ab48, bc)));
+  h = i32x4.add(i32x4.add(t48, v128.xor(b, v128.and(ab48, bc))), bsig0(a));
   bc = ab48;
   // round 49
   const w49: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w47), w42), ssig0(w34)), w33);
   const t49: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w49, i32x4.splat(0x1e376c08)));
   c = i32x4.add(c, t49);
   const ab49: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t49, bsig0(h)), v128.xor(a, v128.and(ab49, bc)));
+  g = i32x4.add(i32x4.add(t49, v128.xor(a, v128.and(ab49, bc))), bsig0(h));
   bc = ab49;
   // round 50
   const w50: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w48), w43), ssig0(w35)), w34);
   const t50: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w50, i32x4.splat(0x2748774c)));
   b = i32x4.add(b, t50);
   const ab50: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t50, bsig0(g)), v128.xor(h, v128.and(ab50, bc)));
+  f = i32x4.add(i32x4.add(t50, v128.xor(h, v128.and(ab50, bc))), bsig0(g));
   bc = ab50;
   // round 51
   const w51: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w49), w44), ssig0(w36)), w35);
   const t51: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w51, i32x4.splat(0x34b0bcb5)));
   a = i32x4.add(a, t51);
   const ab51: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t51, bsig0(f)), v128.xor(g, v128.and(ab51, bc)));
+  e = i32x4.add(i32x4.add(t51, v128.xor(g, v128.and(ab51, bc))), bsig0(f));
   bc = ab51;
   // round 52
   const w52: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w50), w45), ssig0(w37)), w36);
   const t52: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w52, i32x4.splat(0x391c0cb3)));
   h = i32x4.add(h, t52);
   const ab52: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t52, bsig0(e)), v128.xor(f, v128.and(ab52, bc)));
+  d = i32x4.add(i32x4.add(t52, v128.xor(f, v128.and(ab52, bc))), bsig0(e));
   bc = ab52;
   // round 53
   const w53: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w51), w46), ssig0(w38)), w37);
   const t53: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w53, i32x4.splat(0x4ed8aa4a)));
   g = i32x4.add(g, t53);
   const ab53: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t53, bsig0(d)), v128.xor(e, v128.and(ab53, bc)));
+  c = i32x4.add(i32x4.add(t53, v128.xor(e, v128.and(ab53, bc))), bsig0(d));
   bc = ab53;
   // round 54
   const w54: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w52), w47), ssig0(w39)), w38);
   const t54: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w54, i32x4.splat(0x5b9cca4f)));
   f = i32x4.add(f, t54);
   const ab54: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t54, bsig0(c)), v128.xor(d, v128.and(ab54, bc)));
+  b = i32x4.add(i32x4.add(t54, v128.xor(d, v128.and(ab54, bc))), bsig0(c));
   bc = ab54;
   // round 55
   const w55: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w53), w48), ssig0(w40)), w39);
   const t55: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w55, i32x4.splat(0x682e6ff3)));
   e = i32x4.add(e, t55);
   const ab55: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t55, bsig0(b)), v128.xor(c, v128.and(ab55, bc)));
+  a = i32x4.add(i32x4.add(t55, v128.xor(c, v128.and(ab55, bc))), bsig0(b));
   bc = ab55;
   // round 56
   const w56: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w54), w49), ssig0(w41)), w40);
   const t56: v128 = i32x4.add(i32x4.add(i32x4.add(h, bsig1(e)), v128.xor(g, v128.and(e, v128.xor(f, g)))), i32x4.add(w56, i32x4.splat(0x748f82ee)));
   d = i32x4.add(d, t56);
   const ab56: v128 = v128.xor(a, b);
-  h = i32x4.add(i32x4.add(t56, bsig0(a)), v128.xor(b, v128.and(ab56, bc)));
+  h = i32x4.add(i32x4.add(t56, v128.xor(b, v128.and(ab56, bc))), bsig0(a));
   bc = ab56;
   // round 57
   const w57: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w55), w50), ssig0(w42)), w41);
   const t57: v128 = i32x4.add(i32x4.add(i32x4.add(g, bsig1(d)), v128.xor(f, v128.and(d, v128.xor(e, f)))), i32x4.add(w57, i32x4.splat(0x78a5636f)));
   c = i32x4.add(c, t57);
   const ab57: v128 = v128.xor(h, a);
-  g = i32x4.add(i32x4.add(t57, bsig0(h)), v128.xor(a, v128.and(ab57, bc)));
+  g = i32x4.add(i32x4.add(t57, v128.xor(a, v128.and(ab57, bc))), bsig0(h));
   bc = ab57;
   // round 58
   const w58: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w56), w51), ssig0(w43)), w42);
   const t58: v128 = i32x4.add(i32x4.add(i32x4.add(f, bsig1(c)), v128.xor(e, v128.and(c, v128.xor(d, e)))), i32x4.add(w58, i32x4.splat(0x84c87814)));
   b = i32x4.add(b, t58);
   const ab58: v128 = v128.xor(g, h);
-  f = i32x4.add(i32x4.add(t58, bsig0(g)), v128.xor(h, v128.and(ab58, bc)));
+  f = i32x4.add(i32x4.add(t58, v128.xor(h, v128.and(ab58, bc))), bsig0(g));
   bc = ab58;
   // round 59
   const w59: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w57), w52), ssig0(w44)), w43);
   const t59: v128 = i32x4.add(i32x4.add(i32x4.add(e, bsig1(b)), v128.xor(d, v128.and(b, v128.xor(c, d)))), i32x4.add(w59, i32x4.splat(0x8cc70208)));
   a = i32x4.add(a, t59);
   const ab59: v128 = v128.xor(f, g);
-  e = i32x4.add(i32x4.add(t59, bsig0(f)), v128.xor(g, v128.and(ab59, bc)));
+  e = i32x4.add(i32x4.add(t59, v128.xor(g, v128.and(ab59, bc))), bsig0(f));
   bc = ab59;
   // round 60
   const w60: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w58), w53), ssig0(w45)), w44);
   const t60: v128 = i32x4.add(i32x4.add(i32x4.add(d, bsig1(a)), v128.xor(c, v128.and(a, v128.xor(b, c)))), i32x4.add(w60, i32x4.splat(0x90befffa)));
   h = i32x4.add(h, t60);
   const ab60: v128 = v128.xor(e, f);
-  d = i32x4.add(i32x4.add(t60, bsig0(e)), v128.xor(f, v128.and(ab60, bc)));
+  d = i32x4.add(i32x4.add(t60, v128.xor(f, v128.and(ab60, bc))), bsig0(e));
   bc = ab60;
   // round 61
   const w61: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w59), w54), ssig0(w46)), w45);
   const t61: v128 = i32x4.add(i32x4.add(i32x4.add(c, bsig1(h)), v128.xor(b, v128.and(h, v128.xor(a, b)))), i32x4.add(w61, i32x4.splat(0xa4506ceb)));
   g = i32x4.add(g, t61);
   const ab61: v128 = v128.xor(d, e);
-  c = i32x4.add(i32x4.add(t61, bsig0(d)), v128.xor(e, v128.and(ab61, bc)));
+  c = i32x4.add(i32x4.add(t61, v128.xor(e, v128.and(ab61, bc))), bsig0(d));
   bc = ab61;
   // round 62
   const w62: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w60), w55), ssig0(w47)), w46);
   const t62: v128 = i32x4.add(i32x4.add(i32x4.add(b, bsig1(g)), v128.xor(a, v128.and(g, v128.xor(h, a)))), i32x4.add(w62, i32x4.splat(0xbef9a3f7)));
   f = i32x4.add(f, t62);
   const ab62: v128 = v128.xor(c, d);
-  b = i32x4.add(i32x4.add(t62, bsig0(c)), v128.xor(d, v128.and(ab62, bc)));
+  b = i32x4.add(i32x4.add(t62, v128.xor(d, v128.and(ab62, bc))), bsig0(c));
   bc = ab62;
   // round 63
   const w63: v128 = i32x4.add(i32x4.add(i32x4.add(ssig1(w61), w56), ssig0(w48)), w47);
   const t63: v128 = i32x4.add(i32x4.add(i32x4.add(a, bsig1(f)), v128.xor(h, v128.and(f, v128.xor(g, h)))), i32x4.add(w63, i32x4.splat(0xc67178f2)));
   e = i32x4.add(e, t63);
   const ab63: v128 = v128.xor(b, c);
-  a = i32x4.add(i32x4.add(t63, bsig0(b)), v128.xor(c, v128.and(ab63, bc)));
+  a = i32x4.add(i32x4.add(t63, v128.xor(c, v128.and(ab63, bc))), bsig0(b));
   bc = ab63;
   v128.store(st, i32x4.add(a, i32x4.splat(0x6a09e667)), 0);
   v128.store(st, i32x4.add(b, i32x4.splat(0xbb67ae85)), 16);

@@ -2,9 +2,14 @@
 // host passes, and one-shot / double hashing over bytes at a pointer. The compression
 // variants themselves are generated (compress.gen.ts).
 import { IV0, IV1, IV2, IV3, IV4, IV5, IV6, IV7 } from "./consts";
-import { compress, compressPad64, compressTail80, hash32BB, hash32BW, hash32WB } from "./compress.gen";
+import { compress as compressU32, compressPad64, compressTail80, hash32BB, hash32BW, hash32WB } from "./compress.gen";
+import { compressV } from "./compress1v.gen";
 
-export { compress };
+/** One block at p into the chaining value at st; the SIMD build computes the schedule in v128. */
+@inline export function compress(st: usize, p: usize): void {
+  if (ASC_FEATURE_SIMD) compressV(st, p);
+  else compressU32(st, p);
+}
 
 // Streaming context layout (CTX_SIZE bytes, host-owned):
 //   0..32   chaining value, 8 native u32

@@ -55,6 +55,8 @@ export async function mine(header: Uint8Array, target: bigint, options: MineOpti
   const signal = options.signal;
   if (signal?.aborted) throw signal.reason;
   const pool = options.pool ?? (await sharedPool(threads));
+  // Starting workers takes a while: an abort may have come in meanwhile.
+  if (signal?.aborted) throw signal.reason;
 
   const stop = new AbortController();
   const started = performance.now();

@@ -158,6 +158,39 @@ export const checks = [
       expectEqual('verifyBatch with one altered message', await lib.ed25519.verifyBatch(bad), false);
     },
   },
+  {
+    name: 'chain',
+    async run(lib) {
+      need(lib, 'Chain.open', 'Mempool', 'devnetParams', 'defineParams', 'createBlockTemplate', 'completeBlock', 'createTransfer', 'encodeHeader', 'mine', 'ed25519.getPublicKey');
+      // The devnet preset (its real difficulty) with a premine, in memory: a block carrying a
+      // signed transfer from the mempool, mined with 2 workers; a copy whose proof of work
+      // fails is refused first.
+      const secret = new Uint8Array(32).fill(7);
+      const from = lib.ed25519.getPublicKey(secret);
+      const to = lib.ed25519.getPublicKey(new Uint8Array(32).fill(8));
+      const params = lib.defineParams(lib.devnetParams, { premine: [{ publicKey: from, amount: 1_000_000n }] });
+      const chain = await lib.Chain.open({ params });
+      const mempool = new lib.Mempool(chain);
+      const tx = lib.createTransfer({ chainId: params.chainId, to, amount: 1000n, fee: 500n, nonce: chain.getAccount(from).nonce }, secret);
+      mempool.add(tx);
+      const t = lib.createBlockTemplate(chain, mempool, { coinbaseTo: to });
+      expectEqual('transactions in the template (coinbase + transfer)', t.block.txs.length, 2);
+      const found = await withTimeout(lib.mine(lib.encodeHeader(t.header), t.target, { threads: 2 }), 60_000, 'mining a devnet block');
+      expectTrue('a nonce for the devnet block', found !== null);
+      let bad = found.nonce;
+      do bad = (bad + 1) >>> 0;
+      while (le256(lib.sha256d(lib.encodeHeader({ ...t.header, nonce: bad }))) <= t.target);
+      const refused = await chain.addBlock(lib.completeBlock(t, { nonce: bad })).then(() => null, (err) => err);
+      expectTrue('a block above its target is refused with a ValidationError', refused instanceof lib.ValidationError);
+      expectEqual('height after the refused block', chain.height, 0);
+      const r = await chain.addBlock(lib.completeBlock(t, { nonce: found.nonce }));
+      expectEqual('status of the mined block', r.status, 'connected');
+      expectEqual('height', chain.height, 1);
+      expectEqual('balance of the sender', chain.getAccount(from).balance, 1_000_000n - 1500n);
+      expectTrue('the recipient got the transfer and the coinbase', chain.getAccount(to).balance > 1000n);
+      await chain.close();
+    },
+  },
 ];
 
 async function withTimeout(p, ms, what) {

@@ -1,0 +1,52 @@
+/**
+ * hashlane chain core: an account-model proof-of-work chain, isomorphic (no node: imports).
+ * Await `ready()` (package root) once before using anything here.
+ *
+ * Encoding (all DecodeError on bad bytes: truncated, trailing, non-minimal, oversize):
+ *   Transaction { version, chainId, kind: TxKind.Transfer|Coinbase, from, to (32-byte Ed25519
+ *   keys), amount, fee (bigint), nonce (number), payload, signature (64) }
+ *   encodeTx / decodeTx / txid (sha256d of the encoding, internal order) / txSize
+ *   createTransfer({chainId,to,amount,fee,nonce,payload?}, secretKey) / signTx / createCoinbase
+ *   Block { header: BlockHeader (80-byte Bitcoin layout, src/pow), txs } — txs[0] is the coinbase
+ *   encodeBlock / decodeBlock(bytes, maxSize?) / blockHash(header) / computeMerkleRoot(txs)
+ *   toDisplayHex / fromDisplayHex (reversed order for UIs), toHex / fromHex, txids(txs) (batch)
+ *   JSON for RPC: txToJson / txFromJson / blockToJson / blockFromJson (display-order hashes,
+ *   hex bytes, amounts as decimal strings)
+ * Params: ChainParams, devnetParams (~1 block/s on one core), regtestParams (trivial PoW),
+ *   defineParams(preset, overrides), genesisBlock(params), blockSubsidy(height, params)
+ * Consensus: interface Consensus { checkSeal, expectedBits, blockWeight, blockReward };
+ *   ProofOfWork(params). Retarget: retargetTarget, nextBits, medianTimePast (pure).
+ * Validation (ValidationError with `.reason`, e.g. 'bad-txns-nonce', 'high-hash'):
+ *   checkTransaction, checkBlock (stateless), checkBlockSignatures (ONE batch call),
+ *   checkBlockContext (contextual), applyBlock/undoBlock (stateful, state.ts).
+ * Chain: `await Chain.open({ params, store?, now?, sigThreads? })`; chain.tip / height /
+ *   getAccount(pk) / getBlock(hash) / getBlockAtHeight(h) / getBlockBytes / getEntry /
+ *   getHashAtHeight / getTransaction(txid) / getLocator / getHashesAfter(locator) /
+ *   nextBits() / medianTimePast() / subscribe(ev => ...) / close().
+ *   `await chain.addBlock(blockOrBytes)` -> { status: connected|reorg|side-chain|duplicate,
+ *   hash, height, disconnected, connected }; throws ValidationError('prev-blk-not-found')
+ *   for orphans. Fork choice: most cumulative work; reorgs of any depth.
+ * Store: ChainStore interface; LevelStore(abstract-level db with 'view' encodings),
+ *   memoryStore() (memory-level, the default).
+ * Mempool: new Mempool(chain, { maxBytes, minFeeRate, maxNonceGap, replaceBumpPercent });
+ *   add(txOrBytes) / addMany (one batch verify) / select(maxBytes) / nextNonce(pk) /
+ *   update({ disconnected, connected }) after every chain change (reorg'd txs come back).
+ * Templates: createBlockTemplate(chain, mempool, { coinbaseTo }) -> { header, target, block,
+ *   ... }; completeBlock(template, minedHeaderOr{nonce,time}) -> Block; then chain.addBlock.
+ * Errors: ChainError(reason) > DecodeError | EncodeError | ValidationError | MempoolError.
+ */
+export * from './errors.js';
+export * from './hex.js';
+export { Reader, Writer, varintSize, U64_MAX } from './codec.js';
+export * from './tx.js';
+export * from './block.js';
+export * from './params.js';
+export * from './retarget.js';
+export * from './consensus.js';
+export * from './validation.js';
+export * from './state.js';
+export * from './store.js';
+export * from './chain.js';
+export * from './mempool.js';
+export * from './template.js';
+export * from './json.js';

@@ -1,0 +1,197 @@
+import { EventEmitter } from 'node:events';
+import type { RawData, WebSocket } from 'ws';
+import { parseMessage, ProtocolError, type Hello, type Message } from './messages.js';
+import { TokenBucket } from './rate.js';
+
+export interface PeerLimits {
+  /** Largest frame accepted, bytes (ws closes the socket with 1009 above it). */
+  maxMessageBytes: number;
+  /** Sustained messages per second and burst. */
+  msgRate: number;
+  msgBurst: number;
+  /** Sustained bytes per second and burst. */
+  byteRate: number;
+  byteBurst: number;
+  /** Score at which a peer is disconnected and its address banned. */
+  banScore: number;
+  handshakeTimeoutMs: number;
+  pingIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: PeerLimits = {
+  maxMessageBytes: 12 << 20,
+  msgRate: 200,
+  msgBurst: 1000,
+  byteRate: 16 << 20,
+  byteBurst: 48 << 20,
+  banScore: 100,
+  handshakeTimeoutMs: 5_000,
+  pingIntervalMs: 30_000,
+};
+
+/** Misbehaviour points, as in Bitcoin Core's Misbehaving(): 100 bans at once. */
+export const Penalty = {
+  MALFORMED: 20,
+  RATE: 10,
+  INVALID_TX: 10,
+  INVALID_BLOCK: 100,
+  INVALID_HEADER: 100,
+  OVERSIZE: 100,
+  WRONG_CHAIN: 100,
+  UNSOLICITED: 5,
+} as const;
+
+let nextId = 1;
+
+/**
+ * One WebSocket peer: JSON framing, the hello handshake, per-peer rate limits and a
+ * misbehaviour score. Emits 'ready' (hello received and accepted), 'message', 'misbehave'
+ * (score reached the ban level) and 'close'.
+ */
+export class Peer extends EventEmitter {
+  readonly id = nextId++;
+  hello: Hello | null = null;
+  score = 0;
+  readonly connectedAt = Date.now();
+  bytesIn = 0;
+  bytesOut = 0;
+  msgsIn = 0;
+  msgsOut = 0;
+  lastRecv = 0;
+  lastPingMs: number | null = null;
+  closed = false;
+  /** Hashes this peer is known to have (sent or announced to/by it); bounded. */
+  readonly knownInv = new Set<string>();
+  private readonly msgBucket: TokenBucket;
+  private readonly byteBucket: TokenBucket;
+  private readonly timers: ReturnType<typeof setTimeout>[] = [];
+  private pingSent = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly inbound: boolean,
+    /** Remote IP and port as seen on the socket. */
+    readonly remoteHost: string,
+    readonly remotePort: number,
+    private readonly limits: PeerLimits,
+    ourHello: () => Hello,
+    /** For outbound peers: the "host:port" we dialled. */
+    readonly dialled?: string,
+  ) {
+    super();
+    this.msgBucket = new TokenBucket(limits.msgRate, limits.msgBurst);
+    this.byteBucket = new TokenBucket(limits.byteRate, limits.byteBurst);
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.misbehave(Penalty.OVERSIZE, `message over ${limits.maxMessageBytes} bytes`);
+      this.ws.terminate();
+    });
+    this.timers.push(
+      setTimeout(() => {
+        if (!this.hello) this.disconnect('handshake timeout');
+      }, limits.handshakeTimeoutMs),
+    );
+    const ping = setInterval(() => {
+      this.pingSent = Date.now();
+      this.send({ t: 'ping', n: this.pingSent });
+    }, limits.pingIntervalMs);
+    ping.unref?.();
+    this.timers.push(ping);
+    this.send(ourHello());
+  }
+
+  get address(): string {
+    return `${this.remoteHost}:${this.remotePort}`;
+  }
+
+  send(m: Message): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    const text = JSON.stringify(m);
+    this.bytesOut += text.length;
+    this.msgsOut++;
+    this.ws.send(text);
+  }
+
+  /** Adds misbehaviour points; at the ban score the peer is dropped and 'misbehave' fires. */
+  misbehave(points: number, reason: string): void {
+    if (this.closed) return;
+    this.score += points;
+    this.emit('penalty', points, reason);
+    if (this.score >= this.limits.banScore) {
+      this.emit('misbehave', reason);
+      this.disconnect(`banned: ${reason}`);
+    }
+  }
+
+  disconnect(reason: string): void {
+    if (this.closed) return;
+    this.emit('disconnecting', reason);
+    try {
+      this.ws.close(1008, reason.slice(0, 120));
+    } catch {
+      /* already closing */
+    }
+    // A peer that does not complete the close handshake is cut off.
+    const t = setTimeout(() => this.ws.terminate(), 1000);
+    t.unref?.();
+    this.onClose();
+  }
+
+  markKnown(hash: string): void {
+    if (this.knownInv.size > 50_000) this.knownInv.clear();
+    this.knownInv.add(hash);
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    const size = Array.isArray(data) ? data.reduce((a, b) => a + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+    this.bytesIn += size;
+    this.msgsIn++;
+    this.lastRecv = Date.now();
+    if (!this.msgBucket.take(1) || !this.byteBucket.take(size)) {
+      this.misbehave(Penalty.RATE, 'rate limit exceeded');
+      return;
+    }
+    if (isBinary) {
+      this.misbehave(Penalty.MALFORMED, 'binary frame (the protocol uses JSON text frames)');
+      return;
+    }
+    let msg: Message;
+    try {
+      msg = parseMessage(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
+    } catch (err) {
+      this.misbehave(Penalty.MALFORMED, err instanceof ProtocolError ? err.message : 'malformed frame');
+      return;
+    }
+    if (!this.hello) {
+      if (msg.t !== 'hello') {
+        this.misbehave(Penalty.MALFORMED, `${msg.t} before hello`);
+        return;
+      }
+      this.hello = msg;
+      this.emit('hello', msg);
+      return;
+    }
+    if (msg.t === 'hello') {
+      this.misbehave(Penalty.MALFORMED, 'second hello');
+      return;
+    }
+    if (msg.t === 'ping') {
+      this.send({ t: 'pong', n: msg.n });
+      return;
+    }
+    if (msg.t === 'pong') {
+      if (msg.n === this.pingSent) this.lastPingMs = Date.now() - this.pingSent;
+      return;
+    }
+    this.emit('message', msg);
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.emit('close');
+  }
+}

@@ -1,0 +1,268 @@
+import { blockHash, blockSize, decodeBlock, encodeBlock, type Block } from '../chain/block.js';
+import { ChainError, DecodeError, MempoolError, ValidationError } from '../chain/errors.js';
+import { toDisplayHex, toHex } from '../chain/hex.js';
+import { encodeTx, txid, TxKind, type Transaction } from '../chain/tx.js';
+import { bitsToTarget, encodeHeader } from '../pow/index.js';
+import type { HashlaneNode } from './node.js';
+import { parseHostPort } from './rpc-params.js';
+import { RpcCode, RpcError } from './rpc-errors.js';
+import type { RpcServer } from './rpc-server.js';
+import { targetToDifficulty } from './stratum-server.js';
+
+const rev = (b: Uint8Array): Uint8Array => b.slice().reverse();
+
+/** Amounts go out as decimal strings: bigint base units never lose precision in JSON. */
+function txJson(tx: Transaction) {
+  return {
+    txid: toDisplayHex(txid(tx)),
+    kind: tx.kind === TxKind.Coinbase ? 'coinbase' : 'transfer',
+    from: toHex(tx.from),
+    to: toHex(tx.to),
+    amount: tx.amount.toString(),
+    fee: tx.fee.toString(),
+    nonce: tx.nonce,
+    payload: toHex(tx.payload),
+    size: encodeTx(tx).length,
+  };
+}
+
+/** Maps chain errors to Bitcoin Core's codes with the rule's reason first in the message. */
+function chainToRpc(err: unknown): never {
+  if (err instanceof DecodeError) throw new RpcError(RpcCode.DESERIALIZATION_ERROR, err.message);
+  if (err instanceof MempoolError) throw new RpcError(RpcCode.VERIFY_REJECTED, err.message);
+  if (err instanceof ValidationError) throw new RpcError(RpcCode.VERIFY_REJECTED, err.message);
+  if (err instanceof ChainError) throw new RpcError(RpcCode.VERIFY_ERROR, err.message);
+  throw err;
+}
+
+function address(b: Uint8Array, name = 'address'): Uint8Array {
+  if (b.length !== 32) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `${name} must be a 32-byte Ed25519 public key (64 hex digits), got ${b.length} bytes`);
+  return b;
+}
+
+export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
+  const chain = () => node.chain;
+  const blockJson = (block: Block, verbosity: number) => {
+    const hash = blockHash(block.header);
+    const e = chain().getEntry(hash);
+    const onMain = chain().isOnMainChain(hash);
+    const next = e && onMain ? chain().getHashAtHeight(e.height + 1) : undefined;
+    return {
+      hash: toDisplayHex(hash),
+      confirmations: e && onMain ? chain().height - e.height + 1 : -1,
+      height: e?.height ?? null,
+      version: block.header.version,
+      merkleroot: toDisplayHex(block.header.merkleRoot),
+      time: block.header.time,
+      mediantime: e ? chain().medianTimePast(e) : null,
+      nonce: block.header.nonce,
+      bits: (block.header.bits >>> 0).toString(16).padStart(8, '0'),
+      difficulty: targetToDifficulty(bitsToTarget(block.header.bits)),
+      chainwork: e ? e.chainWork.toString(16).padStart(64, '0') : null,
+      nTx: block.txs.length,
+      size: blockSize(block),
+      previousblockhash: e?.height ? toDisplayHex(block.header.prevHash) : undefined,
+      nextblockhash: next ? toDisplayHex(next) : undefined,
+      tx: verbosity >= 2 ? block.txs.map(txJson) : block.txs.map((t) => toDisplayHex(txid(t))),
+    };
+  };
+  const findBlock = async (hash: Uint8Array) => {
+    const b = await chain().getBlock(rev(hash));
+    if (!b) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `block not found: ${toHex(hash)}`);
+    return b;
+  };
+
+  rpc.register('getblockcount', { help: 'getblockcount — height of the active chain tip', params: [], handler: () => chain().height });
+  rpc.register('getbestblockhash', { help: 'getbestblockhash — tip hash (display order)', params: [], handler: () => toDisplayHex(chain().tip.hash) });
+  rpc.register('getblockhash', {
+    help: 'getblockhash height — hash of the active-chain block at height',
+    params: [{ name: 'height', type: 'int', min: 0 }],
+    handler: ([h]) => {
+      const hash = chain().getHashAtHeight(h as number);
+      if (!hash) throw new RpcError(RpcCode.INVALID_PARAMETER, `block height out of range: ${h as number} > tip height ${chain().height}`);
+      return toDisplayHex(hash);
+    },
+  });
+  rpc.register('getblock', {
+    help: 'getblock hash [verbosity=1] — 0: hex, 1: JSON with txids, 2: JSON with transactions',
+    params: [
+      { name: 'blockhash', type: 'hash' },
+      { name: 'verbosity', type: 'int', min: 0, max: 2, optional: true },
+    ],
+    handler: async ([hash, verbosity]) => {
+      const b = await findBlock(hash as Uint8Array);
+      const v = (verbosity as number | undefined) ?? 1;
+      return v === 0 ? toHex(encodeBlock(b)) : blockJson(b, v);
+    },
+  });
+  rpc.register('getblockheader', {
+    help: 'getblockheader hash — the 80-byte header as hex',
+    params: [{ name: 'blockhash', type: 'hash' }],
+    handler: ([hash]) => {
+      const e = chain().getEntry(rev(hash as Uint8Array));
+      if (!e) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `block not found: ${toHex(hash as Uint8Array)}`);
+      return toHex(encodeHeader(e.header));
+    },
+  });
+  rpc.register('gettransaction', {
+    help: 'gettransaction txid — a transaction of the active chain or the mempool',
+    params: [{ name: 'txid', type: 'hash' }],
+    handler: async ([id]) => {
+      const internal = rev(id as Uint8Array);
+      const pending = node.mempool.get(internal);
+      if (pending) return { ...txJson(pending), hex: toHex(encodeTx(pending)), confirmations: 0, in_mempool: true };
+      const found = await chain().getTransaction(internal);
+      if (!found) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `no transaction ${toHex(id as Uint8Array)} in the active chain or the mempool`);
+      return {
+        ...txJson(found.tx),
+        hex: toHex(encodeTx(found.tx)),
+        blockhash: toDisplayHex(found.blockHash),
+        blockheight: found.height,
+        confirmations: chain().height - found.height + 1,
+        in_mempool: false,
+      };
+    },
+  });
+  rpc.register('getbalance', {
+    help: 'getbalance address — confirmed balance in base units (decimal string)',
+    params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
+    handler: ([a]) => chain().getAccount(address(a as Uint8Array)).balance.toString(),
+  });
+  rpc.register('getaccount', {
+    help: 'getaccount address — balance, nonce, and the next nonce counting pending transactions',
+    params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
+    handler: ([a]) => {
+      const pk = address(a as Uint8Array);
+      const acct = chain().getAccount(pk);
+      const pending = node.mempool.pendingFor(pk);
+      return { address: toHex(pk), balance: acct.balance.toString(), nonce: acct.nonce, nextnonce: node.mempool.nextNonce(pk), pending: pending.length };
+    },
+  });
+  rpc.register('sendrawtransaction', {
+    help: 'sendrawtransaction hex — admits a signed transaction to the mempool and relays it; returns its txid',
+    params: [{ name: 'hexstring', type: 'hex', maxBytes: 64 * 1024 }],
+    handler: ([bytes]) => {
+      try {
+        return toDisplayHex(node.sync.acceptTx(bytes as Uint8Array));
+      } catch (err) {
+        if (err instanceof MempoolError && err.reason === 'txn-already-in-mempool') throw new RpcError(RpcCode.VERIFY_ALREADY_IN_CHAIN, err.message);
+        chainToRpc(err);
+      }
+    },
+  });
+  rpc.register('getmempoolinfo', {
+    help: 'getmempoolinfo — size and bytes of the mempool',
+    params: [],
+    handler: () => ({ loaded: true, size: node.mempool.size, bytes: node.mempool.bytes }),
+  });
+  rpc.register('getrawmempool', {
+    help: 'getrawmempool [verbose=false] — pending txids, best fee rate first (verbose: with details)',
+    params: [{ name: 'verbose', type: 'bool', optional: true }],
+    handler: ([verbose]) => {
+      const entries = node.mempool.entries();
+      if (!verbose) return entries.map((e) => toDisplayHex(e.id));
+      return Object.fromEntries(entries.map((e) => [toDisplayHex(e.id), { size: e.size, fee: e.tx.fee.toString(), time: Math.floor(e.time / 1000), from: e.from, nonce: e.tx.nonce }]));
+    },
+  });
+  rpc.register('getmininginfo', {
+    help: 'getmininginfo — height, bits, difficulty, local hash rate, pooled transactions',
+    params: [],
+    handler: () => {
+      const bits = chain().nextBits();
+      return {
+        blocks: chain().height,
+        chain: node.params.name,
+        bits: (bits >>> 0).toString(16).padStart(8, '0'),
+        difficulty: targetToDifficulty(bitsToTarget(bits)),
+        target: bitsToTarget(bits).toString(16).padStart(64, '0'),
+        hashespersec: Math.round(node.miner?.hashesPerSecond ?? 0),
+        generate: !!node.miner,
+        blocksfound: (node.miner?.blocksFound ?? 0) + (node.stratum?.blocksFound ?? 0),
+        pooledtx: node.mempool.size,
+        stratumclients: node.stratum?.clientCount ?? 0,
+      };
+    },
+  });
+  rpc.register('getblocktemplate', {
+    help: 'getblocktemplate [address] — a block to mine: header (nonce 0), target and the full transactions',
+    params: [{ name: 'address', type: 'hex', maxBytes: 32, optional: true }],
+    handler: ([a]) => {
+      const t = node.template(a ? address(a as Uint8Array) : node.minerAddress);
+      return {
+        version: t.header.version,
+        height: t.height,
+        previousblockhash: toDisplayHex(t.header.prevHash),
+        curtime: t.header.time,
+        mintime: t.minTime + 1,
+        bits: (t.header.bits >>> 0).toString(16).padStart(8, '0'),
+        target: t.target.toString(16).padStart(64, '0'),
+        coinbasevalue: (t.reward + t.fees).toString(),
+        header: toHex(encodeHeader(t.header)),
+        coinbasetxn: { data: toHex(encodeTx(t.block.txs[0]!)) },
+        transactions: t.block.txs.slice(1).map((tx) => ({ data: toHex(encodeTx(tx)), txid: toDisplayHex(txid(tx)), fee: tx.fee.toString() })),
+        block: toHex(encodeBlock(t.block)),
+      };
+    },
+  });
+  rpc.register('submitblock', {
+    help: 'submitblock hex — a solved block; null when accepted, else the reject reason (as Bitcoin Core)',
+    params: [{ name: 'hexdata', type: 'hex', maxBytes: 32 << 20 }],
+    handler: async ([bytes]) => {
+      try {
+        decodeBlock(bytes as Uint8Array, node.params.maxBlockSize);
+      } catch (err) {
+        if (err instanceof DecodeError) throw new RpcError(RpcCode.DESERIALIZATION_ERROR, `block decode failed: ${err.message}`);
+        throw err;
+      }
+      return node.submitBlock(bytes as Uint8Array);
+    },
+  });
+  rpc.register('getpeerinfo', {
+    help: 'getpeerinfo — connected peers',
+    params: [],
+    handler: () =>
+      node.network.ready().map((p) => ({
+        id: p.id,
+        addr: p.dialled ?? p.address,
+        inbound: p.inbound,
+        version: p.hello!.version,
+        subver: p.hello!.agent,
+        startingheight: p.hello!.height,
+        conntime: Math.floor(p.connectedAt / 1000),
+        bytessent: p.bytesOut,
+        bytesrecv: p.bytesIn,
+        pingtime: p.lastPingMs === null ? null : p.lastPingMs / 1000,
+        banscore: p.score,
+      })),
+  });
+  rpc.register('addnode', {
+    help: 'addnode "host:port" add|remove|onetry — keep (or drop) a connection to a peer',
+    params: [
+      { name: 'node', type: 'hostport' },
+      { name: 'command', type: 'string', oneOf: ['add', 'remove', 'onetry'] },
+    ],
+    handler: ([target, cmd]) => {
+      const hp = target as string;
+      if (!parseHostPort(hp)) throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `bad address ${hp}`);
+      if (cmd === 'remove') {
+        if (!node.network.removePeer(hp)) throw new RpcError(-24, `node ${hp} has not been added`);
+        return null;
+      }
+      if (!node.network.addPeer(hp) && cmd === 'add') throw new RpcError(RpcCode.CLIENT_NODE_ALREADY_ADDED, `node ${hp} already added`);
+      return null;
+    },
+  });
+  rpc.register('getblockchaininfo', {
+    help: 'getblockchaininfo — chain name, height, tip, work',
+    params: [],
+    handler: () => ({
+      chain: node.params.name,
+      chainid: node.params.chainId,
+      blocks: chain().height,
+      bestblockhash: toDisplayHex(chain().tip.hash),
+      chainwork: chain().tip.chainWork.toString(16).padStart(64, '0'),
+      mediantime: chain().medianTimePast(),
+      genesis: toDisplayHex(chain().genesisHash),
+    }),
+  });
+}

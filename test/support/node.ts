@@ -1,0 +1,63 @@
+// Helpers for the node tests: start nodes on free loopback ports, call RPC, wait, mine.
+import { ready } from '../../dist/index.js';
+import { HashlaneNode, type NodeOptions } from '../../dist/node/node.js';
+import { regtestParams } from '../../dist/chain/params.js';
+import { completeBlock } from '../../dist/chain/template.js';
+import { createTransfer, encodeTx } from '../../dist/chain/tx.js';
+import { encodeHeader, scanNonces, decodeHeader } from '../../dist/pow/index.js';
+import { ed25519 } from '../../dist/sig/index.js';
+
+export { regtestParams };
+
+await ready();
+
+export async function startNode(opts: Partial<NodeOptions> = {}): Promise<HashlaneNode> {
+  return HashlaneNode.start({ params: regtestParams, dataDir: null, p2pPort: 0, rpcPort: 0, stratumPort: null, banMs: 60_000, ...opts });
+}
+
+export async function rpc(portOrNode: number | HashlaneNode, method: string, params: unknown = [], token?: string): Promise<any> {
+  const port = typeof portOrNode === 'number' ? portOrNode : portOrNode.rpc!.port;
+  const res = await fetch(`http://127.0.0.1:${port}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return res.json();
+}
+
+export async function until(cond: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Mines `n` blocks on `node`'s tip in this thread (regtest work is a few hashes). */
+export async function generate(node: HashlaneNode, n: number, to: Uint8Array = node.minerAddress): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const t = node.template(to);
+    const header = encodeHeader(t.header);
+    const r = scanNonces(header, t.target, 0, 1 << 24);
+    if (r.nonce === null) throw new Error('no nonce found');
+    const why = await node.submitBlock(completeBlock(t, { ...decodeHeader(header), nonce: r.nonce }));
+    if (why !== null) throw new Error(`generated block rejected: ${why}`);
+  }
+}
+
+export function keypair(seed: number): { sk: Uint8Array; pk: Uint8Array } {
+  const sk = new Uint8Array(32).fill(seed);
+  return { sk, pk: ed25519.getPublicKey(sk) };
+}
+
+export function transferHex(from: { sk: Uint8Array }, to: Uint8Array, amount: bigint, nonce: number, fee = 1000n): string {
+  const tx = createTransfer({ chainId: regtestParams.chainId, to, amount, fee, nonce }, from.sk);
+  return Buffer.from(encodeTx(tx)).toString('hex');
+}
+
+/** The account map of a node as plain data, for state comparisons. */
+export function stateOf(node: HashlaneNode): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, a] of [...node.chain.state.accounts.entries()].sort()) out[k] = `${a.balance}:${a.nonce}`;
+  return out;
+}
