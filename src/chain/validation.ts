@@ -78,7 +78,7 @@ export interface SignatureCheckOptions {
   parallelThreshold?: number;
 }
 
-type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean>;
+type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean[]>;
 
 /** The batch items of every non-coinbase transaction, in block order. */
 export function signatureItems(txs: readonly Transaction[]): { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[] {
@@ -109,7 +109,8 @@ export async function checkBlockSignatures(txs: readonly Transaction[], opts: Si
   const threshold = opts.parallelThreshold ?? 4096;
   // verifyBatchParallel is optional in the sig API: without it, one batch on this thread.
   const parallel = (ed25519 as { verifyBatchParallel?: ParallelVerify }).verifyBatchParallel;
-  const ok = parallel && items.length >= threshold ? await parallel(items, opts.threads ? { threads: opts.threads } : {}) : ed25519.verifyBatch(items);
+  // verifyBatchParallel answers per item (boolean[]): the block is valid iff every item is.
+  const ok = parallel && items.length >= threshold ? (await parallel(items, opts.threads ? { threads: opts.threads } : {})).every(Boolean) : ed25519.verifyBatch(items);
   if (!ok) badSignature(txs, items);
 }
 
