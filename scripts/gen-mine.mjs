@@ -14,6 +14,10 @@
 // K and IV are read from assembly/sha256/consts.ts, the single source of the constants.
 //
 // Usage: node scripts/gen-mine.mjs   (rewrites the output; `npm run build` does not run it)
+// Measuring knobs: MINE_CH=sel|xor and MINE_MAJ=sel|xor pick the Ch/Maj forms (default
+// sel/xor: V8 lowers bitselect to 3 instructions, the same as the xor form of Ch, and the
+// xor form of Maj reuses the previous round's a ^ b: 3 instead of 4); MINE_OUT=path writes
+// elsewhere.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);

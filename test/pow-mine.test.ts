@@ -110,6 +110,13 @@ describe('mine() over 2 worker threads', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
+  it('a job kind no worker knows rejects clearly, and the pool goes on', async () => {
+    await expect(pool.run('no.such.kind', {})).rejects.toThrow(/unknown job kind "no.such.kind".*pow.scan/);
+    const v = vectors[0]!;
+    const r = await mine(withNonce(unhex(v.header_hex), 0), bitsToTarget(0x1d00ffff), { threads: 2, pool, startNonce: v.nonce - 1000 });
+    expect(r?.nonce).toBe(v.nonce);
+  });
+
   it('rejects bad arguments', async () => {
     await expect(mine(new Uint8Array(10), 1n, { pool })).rejects.toThrow(/80 bytes/);
     await expect(mine(new Uint8Array(80), 1n, { pool, threads: 0 })).rejects.toThrow(/threads/);

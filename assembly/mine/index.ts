@@ -8,63 +8,52 @@
 //
 // The header is read as bytes (Bitcoin wire layout); the target is 32 bytes little-endian
 // (the byte order in which Bitcoin compares a hash as a 256-bit number).
-import { compressWords, initState } from "./compress";
+import { IV0, IV1, IV2, IV3, IV4, IV5, IV6, IV7 } from "../sha256/consts";
+import { compress } from "../sha256/compress.gen";
+import { hashD } from "../sha256/scalar";
 import { JOB_WORDS, prepareJob, scanLanes, scanScalar } from "./rounds.generated";
 
-const HEADER = memory.data(20 * 4, 16); // header as 20 big-endian words (FIPS 180-4 3.1)
+const HEADER = memory.data(80, 16); // the job's header bytes; the nonce field is rewritten per check
 const MID = memory.data(8 * 4, 16); // midstate after the first 64 bytes
 const TARGET = memory.data(8 * 4, 16); // target limbs, least significant first
 const JOB = memory.data(JOB_WORDS * 4, 16);
-const BLOCK = memory.data(16 * 4, 16);
-const STATE = memory.data(8 * 4, 16);
+const DIGEST = memory.data(32, 16);
 
 let foundNonce: u32 = 0;
-// The job table's address, read through a mutable global so that the kernel keeps it in a
-// register and addresses job words as base + constant offset (one load each); a constant
-// address costs V8 an extra instruction per load.
-let jobBase: usize = 0;
 
 export function mine_setup(header: usize, target: usize): void {
-  for (let i = 0; i < 20; i++) store<u32>(HEADER + (i << 2), bswap<u32>(load<u32>(header + (i << 2))));
-  for (let i = 0; i < 8; i++) store<u32>(TARGET + (i << 2), load<u32>(target + (i << 2)));
-  jobBase = JOB;
-  initState(MID);
-  compressWords(MID, HEADER);
+  memory.copy(HEADER, header, 80);
+  memory.copy(TARGET, target, 32);
+  // FIPS 180-4 5.3.3 initial hash value, then the header's first block.
+  store<u32>(MID, IV0, 0);
+  store<u32>(MID, IV1, 4);
+  store<u32>(MID, IV2, 8);
+  store<u32>(MID, IV3, 12);
+  store<u32>(MID, IV4, 16);
+  store<u32>(MID, IV5, 20);
+  store<u32>(MID, IV6, 24);
+  store<u32>(MID, IV7, 28);
+  compress(MID, HEADER);
   prepareJob(
     JOB,
     load<u32>(MID, 0), load<u32>(MID, 4), load<u32>(MID, 8), load<u32>(MID, 12),
     load<u32>(MID, 16), load<u32>(MID, 20), load<u32>(MID, 24), load<u32>(MID, 28),
-    load<u32>(HEADER, 64), load<u32>(HEADER, 68), load<u32>(HEADER, 72),
+    // Block-2 words 0..2: header bytes 64..75 read big-endian (FIPS 180-4 3.1).
+    bswap<u32>(load<u32>(HEADER, 64)), bswap<u32>(load<u32>(HEADER, 68)), bswap<u32>(load<u32>(HEADER, 72)),
   );
 }
 
-/** Full sha256d of the header with `nonce`, into STATE (8 big-endian digest words). */
+/** sha256d of the header with `nonce` into DIGEST (internal byte order). */
 function sha256d(nonce: u32): void {
-  // Block 2 of the first hash: header bytes 64..79 then padding for 640 bits (FIPS 180-4 5.1.1).
-  store<u32>(BLOCK, load<u32>(HEADER, 64), 0);
-  store<u32>(BLOCK, load<u32>(HEADER, 68), 4);
-  store<u32>(BLOCK, load<u32>(HEADER, 72), 8);
-  store<u32>(BLOCK, bswap<u32>(nonce), 12);
-  store<u32>(BLOCK, 0x80000000, 16);
-  for (let i = 5; i < 15; i++) store<u32>(BLOCK + (i << 2), 0);
-  store<u32>(BLOCK, 640, 60);
-  for (let i = 0; i < 8; i++) store<u32>(STATE + (i << 2), load<u32>(MID + (i << 2)));
-  compressWords(STATE, BLOCK);
-  // Second hash: the 32-byte digest padded for 256 bits.
-  for (let i = 0; i < 8; i++) store<u32>(BLOCK + (i << 2), load<u32>(STATE + (i << 2)));
-  store<u32>(BLOCK, 0x80000000, 32);
-  for (let i = 9; i < 15; i++) store<u32>(BLOCK + (i << 2), 0);
-  store<u32>(BLOCK, 256, 60);
-  initState(STATE);
-  compressWords(STATE, BLOCK);
+  store<u32>(HEADER, nonce, 76);
+  hashD(HEADER, 80, DIGEST);
 }
 
 /** hash <= target, both read as little-endian 256-bit numbers (Bitcoin's CheckProofOfWork). */
 function meetsTarget(nonce: u32): bool {
   sha256d(nonce);
   for (let i = 7; i >= 0; i--) {
-    // Digest bytes 4i..4i+3 read little-endian: the byte swap of big-endian word i.
-    const h = bswap<u32>(load<u32>(STATE + (i << 2)));
+    const h = load<u32>(DIGEST + (i << 2));
     const t = load<u32>(TARGET + (i << 2));
     if (h != t) return h < t;
   }
@@ -77,13 +66,12 @@ export function mine_scan(start: u32, count: u32): u32 {
   // are. With a zero top limb (any real difficulty) ~1 in 2^32 nonces survives to the
   // full check; with an easy target the full check decides more often.
   const top = load<u32>(TARGET, 28);
-  const job = jobBase;
   let n = start;
   let left = count;
   while (left != 0) {
     if (ASC_FEATURE_SIMD) {
       const groups = (left >> 2) + u32((left & 3) != 0);
-      const g = scanLanes(job, n, groups, top);
+      const g = scanLanes(JOB, n, groups, top);
       if (g == groups) return 0;
       // A candidate in group g: check its lanes that lie inside the range, in nonce order.
       n += g << 2;
@@ -98,7 +86,7 @@ export function mine_scan(start: u32, count: u32): u32 {
       n += lanes;
       left -= lanes;
     } else {
-      const i = scanScalar(job, n, left, top);
+      const i = scanScalar(JOB, n, left, top);
       if (i == left) return 0;
       n += i;
       left -= i;
@@ -119,5 +107,5 @@ export function mine_found(): u32 {
 
 export function mine_hash(nonce: u32, out: usize): void {
   sha256d(nonce);
-  for (let i = 0; i < 8; i++) store<u32>(out + (i << 2), bswap<u32>(load<u32>(STATE + (i << 2))));
+  memory.copy(out, DIGEST, 32);
 }

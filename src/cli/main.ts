@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `hashlane` command. Each command lives in its own module exporting
-// `register(program)`; adding a command is one line in COMMANDS.
+// The `hashlane` command. Each command lives in its own module; adding one is one line in
+// COMMANDS (a module exports `register(program)` or a factory returning its Command).
 import { Command } from 'commander';
 
-const COMMANDS: (() => Promise<{ register(program: Command): void }>)[] = [
-  () => import('./mine.js'),
-  () => import('./bench.js'),
-  () => import('./node.js'),
-  () => import('./wallet.js'),
+const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
+  async (p) => (await import('./mine.js')).register(p),
+  async (p) => (await import('./bench.js')).register(p),
+  async (p) => p.addCommand((await import('./node.js')).nodeCommand()),
+  async (p) => p.addCommand((await import('./wallet.js')).walletCommand()),
 ];
 
 const program = new Command('hashlane')
@@ -15,5 +15,5 @@ const program = new Command('hashlane')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(str) });
-for (const load of COMMANDS) (await load()).register(program);
+for (const add of COMMANDS) await add(program);
 await program.parseAsync(process.argv);

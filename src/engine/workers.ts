@@ -181,6 +181,19 @@ export class WorkerPool {
       readyReject(err);
       slot.task?.reject(err);
       slot.task = null;
+      // A worker that died (uncaught error, out of memory) is replaced so the pool keeps its size.
+      const i = this.slots.indexOf(slot);
+      if (i < 0 || this.closed) return;
+      this.slots.splice(i, 1);
+      void slot.terminate();
+      this.spawn()
+        .then(async (fresh) => {
+          if (this.closed) return void fresh.terminate();
+          this.slots.push(fresh);
+          await fresh.ready;
+          this.pump();
+        })
+        .catch(() => {});
     };
     let slot: Slot;
     // Deno too: its Web Workers cannot be unref'd, so an idle pool would keep a Deno
