@@ -120,5 +120,7 @@ describe('mine() over 2 worker threads', () => {
   it('rejects bad arguments', async () => {
     await expect(mine(new Uint8Array(10), 1n, { pool })).rejects.toThrow(/80 bytes/);
     await expect(mine(new Uint8Array(80), 1n, { pool, threads: 0 })).rejects.toThrow(/threads/);
+    await expect(mine(new Uint8Array(80), 1n, { pool, startNonce: 2 ** 32 })).rejects.toThrow(/startNonce/);
+    await expect(mine(new Uint8Array(80), -1n, { pool })).rejects.toThrow(RangeError);
   });
 });

@@ -1,6 +1,7 @@
 // mine(): the nonce space split into chunks over a worker pool.
 import { sharedPool, defaultThreads, type WorkerPool } from '../engine/workers.js';
 import { bigIntToHash } from './compact.js';
+import { assertInt } from './errors.js';
 import { assertHeaderBytes, withNonce } from './header.js';
 import type { ScanJob, ScanJobResult } from './jobs.js';
 
@@ -52,6 +53,7 @@ export async function mine(header: Uint8Array, target: bigint, options: MineOpti
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   const chunk = options.chunkSize ?? 2 ** 22;
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > SPACE) throw new RangeError(`chunkSize must be an integer in [1, 2^32], got ${chunk}`);
+  if (options.startNonce !== undefined) assertInt(options.startNonce, 0, SPACE - 1, 'startNonce');
   const signal = options.signal;
   if (signal?.aborted) throw signal.reason;
   const pool = options.pool ?? (await sharedPool(threads));
