@@ -142,6 +142,17 @@ describe('stateless rejections', () => {
   });
 });
 
+describe('signatures on the worker pool', () => {
+  it('accepts a valid block and rejects one bad signature (bad-txns-signature)', async () => {
+    const txs = Array.from({ length: 300 }, (_, i) => transfer(alice, bob.pk, 5n, i));
+    await C.checkBlockSignatures(txs, { parallelThreshold: 0, threads: 2 });
+    const bad = [...txs];
+    bad[211] = { ...txs[211], signature: txs[212].signature };
+    await expectReason(() => C.checkBlockSignatures(bad, { parallelThreshold: 0, threads: 2 }), V, 'bad-txns-signature');
+    await expectReason(() => C.checkBlockSignatures(bad, { parallelThreshold: 1e9 }), V, 'bad-txns-signature');
+  });
+});
+
 describe('contextual rejections', () => {
   it('prev-blk-not-found: unknown parent', async () => {
     const h = await setup();

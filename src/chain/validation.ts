@@ -78,7 +78,9 @@ export interface SignatureCheckOptions {
   parallelThreshold?: number;
 }
 
-type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean>;
+// The worker-pool call of the sig API: per-item results (boolean[]); a plain boolean is
+// accepted too. Optional: without it, one batch on this thread.
+type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean[] | boolean>;
 
 /** The batch items of every non-coinbase transaction, in block order. */
 export function signatureItems(txs: readonly Transaction[]): { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[] {
@@ -90,8 +92,8 @@ export function signatureItems(txs: readonly Transaction[]): { signature: Uint8A
   return items;
 }
 
-function badSignature(txs: readonly Transaction[], items: ReturnType<typeof signatureItems>): never {
-  const ok = ed25519.verifyBatchDetailed(items);
+function badSignature(txs: readonly Transaction[], items: ReturnType<typeof signatureItems>, results?: boolean[]): never {
+  const ok = results ?? ed25519.verifyBatchDetailed(items);
   const signed = txs.filter((t) => t.kind !== TxKind.Coinbase);
   const i = ok.findIndex((v: boolean) => !v);
   const which = i >= 0 ? ` (first bad: ${toDisplayHex(txid(signed[i]))})` : '';
@@ -101,16 +103,21 @@ function badSignature(txs: readonly Transaction[], items: ReturnType<typeof sign
 /**
  * All signatures of a block in ONE batch call: `verifyBatch` in this thread, or
  * `verifyBatchParallel` on the worker pool from `parallelThreshold` signatures on. On
- * failure the detailed call names the first bad transaction.
+ * failure the per-item results name the first bad transaction.
  */
 export async function checkBlockSignatures(txs: readonly Transaction[], opts: SignatureCheckOptions = {}): Promise<void> {
   const items = signatureItems(txs);
   if (items.length === 0) return;
   const threshold = opts.parallelThreshold ?? 4096;
-  // verifyBatchParallel is optional in the sig API: without it, one batch on this thread.
   const parallel = (ed25519 as { verifyBatchParallel?: ParallelVerify }).verifyBatchParallel;
-  const ok = parallel && items.length >= threshold ? await parallel(items, opts.threads ? { threads: opts.threads } : {}) : ed25519.verifyBatch(items);
-  if (!ok) badSignature(txs, items);
+  if (parallel && items.length >= threshold) {
+    const r = await parallel(items, opts.threads ? { threads: opts.threads } : {});
+    if (Array.isArray(r)) {
+      if (r.length !== items.length || !r.every((v) => v === true)) badSignature(txs, items, r.length === items.length ? r : undefined);
+    } else if (r !== true) badSignature(txs, items);
+    return;
+  }
+  if (!ed25519.verifyBatch(items)) badSignature(txs, items);
 }
 
 /** Synchronous variant (single thread), for callers that cannot await. */
