@@ -18,7 +18,8 @@
  *   ProofOfWork(params). Retarget: retargetTarget, nextBits, medianTimePast (pure).
  * Validation (ValidationError with `.reason`, e.g. 'bad-txns-nonce', 'high-hash'):
  *   checkTransaction, checkBlock (stateless), checkBlockSignatures (ONE batch call),
- *   checkBlockContext (contextual), applyBlock/undoBlock (stateful, state.ts).
+ *   checkBlockContext (contextual), applyBlock/undoBlock (stateful, state.ts). Blocks with
+ *   >= parallelVerifyThreshold (4096) signatures go to ed25519.verifyBatchParallel.
  * Chain: `await Chain.open({ params, store?, now?, sigThreads? })`; chain.tip / height /
  *   getAccount(pk) / getBlock(hash) / getBlockAtHeight(h) / getBlockBytes / getEntry /
  *   getHashAtHeight / getTransaction(txid) / getLocator / getHashesAfter(locator) /
@@ -26,8 +27,9 @@
  *   `await chain.addBlock(blockOrBytes)` -> { status: connected|reorg|side-chain|duplicate,
  *   hash, height, disconnected, connected }; throws ValidationError('prev-blk-not-found')
  *   for orphans. Fork choice: most cumulative work; reorgs of any depth.
- * Store: ChainStore interface; LevelStore(abstract-level db with 'view' encodings),
- *   memoryStore() (memory-level, the default).
+ * Store: ChainStore interface (get / commit(ops) atomic / entries(prefix)); LevelStore(any
+ *   abstract-level db with 'view' encodings, e.g. classic-level), memoryStore() (MemoryStore,
+ *   dependency-free, the default).
  * Mempool: new Mempool(chain, { maxBytes, minFeeRate, maxNonceGap, replaceBumpPercent });
  *   add(txOrBytes) / addMany (one batch verify) / select(maxBytes) / nextNonce(pk) /
  *   update({ disconnected, connected }) after every chain change (reorg'd txs come back).

@@ -101,19 +101,31 @@ export function readTx(r: Reader): Transaction {
   if (kind !== TxKind.Coinbase && kind !== TxKind.Transfer) {
     throw new DecodeError('decode-bad-kind', `${r.what}: transaction kind ${kind} at offset ${start + 5}, expected 0 (coinbase) or 1 (transfer)`);
   }
+  // Fields are read as offsets, then become views into ONE copy of the transaction's bytes
+  // (which is also its cached encoding): one allocation per transaction instead of five.
+  const from = r.offset;
+  r.view_(64, 'tx.from/to');
+  const amount = r.u64('tx.amount');
+  const fee = r.u64('tx.fee');
+  const nonce = r.varint('tx.nonce', MAX_TX_NONCE);
+  const payloadLength = r.varint('tx.payload length', MAX_PAYLOAD);
+  const payload = r.offset;
+  r.view_(payloadLength + 64, 'tx.payload/signature');
+  const raw = r.bytes.slice(start, r.offset);
+  const at = (o: number, n: number) => raw.subarray(o - start, o - start + n);
   const tx: Transaction = {
     version,
     chainId,
     kind: kind as TxKind,
-    from: r.fixed(32, 'tx.from'),
-    to: r.fixed(32, 'tx.to'),
-    amount: r.u64('tx.amount'),
-    fee: r.u64('tx.fee'),
-    nonce: r.varint('tx.nonce', MAX_TX_NONCE),
-    payload: r.varbytes('tx.payload', MAX_PAYLOAD),
-    signature: r.fixed(64, 'tx.signature'),
+    from: at(from, 32),
+    to: at(from + 32, 32),
+    amount,
+    fee,
+    nonce,
+    payload: at(payload, payloadLength),
+    signature: at(payload + payloadLength, 64),
   };
-  encCache.set(tx, r.bytes.slice(start, r.offset));
+  encCache.set(tx, raw);
   return tx;
 }
 
