@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { StratumServer, difficultyToTarget, targetToDifficulty, type StratumJob } from '../dist/node/stratum-server.js';
+import { StratumServer, targetToDifficulty, type StratumJob } from '../dist/node/stratum-server.js';
+import { difficultyToTarget } from '../dist/pow/compact.js';
 
 const sha256d = (b: Uint8Array) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 const le = (b: Uint8Array) => BigInt('0x' + Buffer.from(b).reverse().toString('hex'));
@@ -148,4 +149,29 @@ describe('Stratum V1 server', () => {
     expect(server.sharesAccepted).toBe(1);
     c.socket.destroy();
   });
+});
+
+describe('Stratum server in a node, mined by our Stratum client', () => {
+  it('the client subscribes, mines shares on the worker pool and the blocks land on the chain', async () => {
+    const { startNode, rpc, until } = await import('./support/node.js');
+    const { StratumClient } = await import('../dist/pow/stratum.js');
+    const { tcpTransport } = await import('../dist/cli/stratum-tcp.js');
+    const node = await startNode({ stratumPort: 0 });
+    const client = new StratumClient({ url: `stratum+tcp://127.0.0.1:${node.stratum!.port}`, user: 'tester', transport: tcpTransport, threads: 1, reconnectMinMs: 100 });
+    const done = client.start();
+    try {
+      await until(() => node.chain.height >= 3, 30_000, 'blocks from Stratum shares');
+      await until(() => client.stats.accepted >= 3, 10_000, 'accepted shares');
+      expect(node.stratum!.blocksFound).toBeGreaterThanOrEqual(3);
+      expect(client.stats.rejected).toBeLessThanOrEqual(client.stats.accepted);
+      // The blocks pay the node's miner key, and carry the connection's extranonce1.
+      const best = (await rpc(node, 'getblock', [(await rpc(node, 'getbestblockhash')).result, 2])).result;
+      expect(best.tx[0].to).toBe(Buffer.from(node.minerAddress).toString('hex'));
+      expect((await rpc(node, 'getmininginfo')).result.stratumclients).toBe(1);
+    } finally {
+      await client.stop();
+      await done;
+      await node.stop();
+    }
+  }, 60_000);
 });

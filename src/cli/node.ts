@@ -130,3 +130,8 @@ async function runNode(f: NodeFlags): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
+
+/** Adds this command to the `hashlane` program (src/cli/main.ts). */
+export function register(program: Command): void {
+  program.addCommand(nodeCommand());
+}

@@ -4,9 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { ready } from '../engine/index.js';
 import { createTransfer, encodeTx } from '../chain/tx.js';
 import { ed25519 } from '../sig/index.js';
-import { decryptKey, encryptKey, KeystoreError } from '../node/keystore.js';
+import { DEFAULT_KDF, decryptKey, encryptKey, KeystoreError } from '../node/keystore.js';
 import { readJson, writeFileAtomic } from '../node/storage.js';
-import { amountArg, keyArg } from './args.js';
+import { amountArg, intArg, keyArg } from './args.js';
 
 interface WalletFlags {
   keystore: string;
@@ -91,7 +91,7 @@ function run(fn: (f: WalletFlags, ...args: any[]) => Promise<void>) {
     const cmd = args[args.length - 1] as Command;
     const flags = cmd.optsWithGlobals() as WalletFlags;
     try {
-      await fn(flags, ...args.slice(0, -2));
+      await fn(flags, ...args.slice(0, -1));
     } catch (err) {
       if (err instanceof CliError || err instanceof KeystoreError) {
         console.error(`hashlane wallet: ${err.message}`);
@@ -116,8 +116,10 @@ export function walletCommand(): Command {
     .command('create')
     .description('create a new key and store it encrypted')
     .option('--force', 'overwrite an existing keystore')
+    .option('--kdf-memory <MiB>', 'argon2id memory cost (RFC 9106 recommends 64 MiB; lower only for tests)', intArg('--kdf-memory', 1, 4096), 64)
+    .option('--kdf-iterations <n>', 'argon2id time cost', intArg('--kdf-iterations', 1, 100), DEFAULT_KDF.iterations)
     .action(
-      run(async (f, o: { force?: boolean }) => {
+      run(async (f, o: { force?: boolean; kdfMemory: number; kdfIterations: number }) => {
         const path = resolve(f.keystore);
         if (!o.force && (await readJson(path))) throw new CliError(`${path} exists; use --force to replace it (the old key is then lost)`);
         const pass = await passphrase(f, true);
@@ -125,7 +127,7 @@ export function walletCommand(): Command {
         const sk = globalThis.crypto.getRandomValues(new Uint8Array(32));
         const pk = ed25519.getPublicKey(sk);
         await mkdir(dirname(path), { recursive: true });
-        await writeFileAtomic(path, JSON.stringify(await encryptKey(sk, pk, pass), null, 2) + '\n');
+        await writeFileAtomic(path, JSON.stringify(await encryptKey(sk, pk, pass, { ...DEFAULT_KDF, memoryKiB: o.kdfMemory * 1024, iterations: o.kdfIterations }), null, 2) + '\n');
         console.log(hex(pk));
       }),
     );
@@ -177,4 +179,9 @@ export function walletCommand(): Command {
       }),
     );
   return wallet;
+}
+
+/** Adds this command to the `hashlane` program (src/cli/main.ts). */
+export function register(program: Command): void {
+  program.addCommand(walletCommand());
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { difficultyToTarget } from '../pow/compact.js';
 
 /**
  * A unit of Stratum work. The coinbase transaction is coinb1 || extranonce1 || extranonce2 ||
@@ -53,17 +54,10 @@ export const StratumErr = {
 /** The difficulty-1 target (bdiff): 0x00000000ffff0000...0000. */
 export const DIFF1_TARGET = 0xffffn << 208n;
 
+/** Share difficulty of a target; the inverse is pow's difficultyToTarget, which our Stratum client uses too. */
 export function targetToDifficulty(target: bigint): number {
   // Floats keep ~16 digits over the whole range, which devnets (difficulty << 1) need.
   return Number(DIFF1_TARGET) / Number(target === 0n ? 1n : target);
-}
-
-const MAX_TARGET = (1n << 256n) - 1n;
-
-export function difficultyToTarget(difficulty: number): bigint {
-  if (!(difficulty > 0)) return MAX_TARGET;
-  const t = Number.isSafeInteger(difficulty) ? DIFF1_TARGET / BigInt(difficulty) : BigInt(Math.floor(Number(DIFF1_TARGET) / difficulty));
-  return t > MAX_TARGET ? MAX_TARGET : t;
 }
 
 const sha256d = (b: Uint8Array): Uint8Array =>

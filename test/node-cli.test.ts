@@ -1,0 +1,118 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { generate, keypair, rpc, startNode, until } from './support/node.js';
+
+const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const run = promisify(execFile);
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('hashlane CLI: node and wallet', () => {
+  it('has help for every command and refuses wrong flags with a clear message and exit code 1', async () => {
+    const [top, node, ...subs] = await Promise.all([cli(['--help']), cli(['node', '--help']), ...['create', 'address', 'balance', 'send'].map((sub) => cli(['wallet', sub, '--help']))]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/node \[options\]/);
+    expect(top.stdout).toMatch(/wallet \[options\]/);
+    expect(node.code).toBe(0);
+    for (const flag of ['--data-dir', '--p2p-port', '--rpc-port', '--stratum-port', '--peer', '--mine', '--threads', '--miner-address', '--chain', '--web']) expect(node.stdout).toContain(flag);
+    expect(node.stdout).toMatch(/default: 17421/);
+    for (const sub of subs) expect(sub.code).toBe(0);
+    const bad: [string[], RegExp][] = [
+      [['node', '--bogus'], /unknown option '--bogus'/],
+      [['node', '--threads', '0'], /--threads must be in 1\.\.1024/],
+      [['node', '--rpc-port', 'x'], /--rpc-port must be an integer/],
+      [['node', '--peer', 'nohost'], /expected host:port/],
+      [['node', '--chain', 'mainnet'], /Allowed choices are devnet, regtest/],
+      [['node', '--miner-address', 'abc'], /64 hex digits/],
+      [['wallet', 'send', 'xyz', '1'], /<to> must be a 32-byte Ed25519 public key/],
+      [['nodes'], /unknown command 'nodes'/],
+    ];
+    const results = await Promise.all(bad.map(([args]) => cli(args)));
+    for (const [i, [args, msg]] of bad.entries()) {
+      const r = results[i]!;
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+    }
+  }, 60_000);
+
+  it('wallet: create an encrypted key, show address and balance, send a transfer through RPC', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hashlane-wallet-'));
+    dirs.push(dir);
+    const node = await startNode();
+    try {
+      const ks = join(dir, 'key.json');
+      const common = ['--keystore', ks, '--rpc', `http://127.0.0.1:${node.rpc!.port}/`];
+      const env = { HASHLANE_PASSPHRASE: 'test passphrase' };
+      const created = await cli(['wallet', ...common, 'create', '--kdf-memory', '1', '--kdf-iterations', '1'], env);
+      expect(created.code, created.stderr).toBe(0);
+      const address = created.stdout.trim();
+      expect(address).toMatch(/^[0-9a-f]{64}$/);
+      expect((await cli(['wallet', ...common, 'create'], env)).stderr).toMatch(/exists; use --force/);
+      expect((await cli(['wallet', ...common, 'address'])).stdout.trim()).toBe(address);
+      await generate(node, 2, new Uint8Array(Buffer.from(address, 'hex')));
+      expect((await cli(['wallet', ...common, 'balance'])).stdout).toMatch(/^10000000000 \(nonce 0\)/);
+      const bob = Buffer.from(keypair(21).pk).toString('hex');
+      const wrong = await cli(['wallet', ...common, 'send', bob, '1234'], { HASHLANE_PASSPHRASE: 'nope' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/wrong passphrase/);
+      const sent = await cli(['wallet', ...common, 'send', bob, '1234'], env);
+      expect(sent.code, sent.stderr).toBe(0);
+      const txid = sent.stdout.trim();
+      expect((await rpc(node, 'getrawmempool')).result).toEqual([txid]);
+      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^0 \(nonce 0\)/);
+      await generate(node, 1);
+      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^1234 /);
+      const down = await cli(['wallet', '--keystore', ks, '--rpc', 'http://127.0.0.1:1/', 'balance']);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/cannot reach the node/);
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
+  it('hashlane node mines, shows a status line, stops cleanly on Ctrl-C and restarts where it was', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hashlane-cli-node-'));
+    dirs.push(dir);
+    const start = async () => {
+      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { child, out: () => out, exit };
+    };
+    const a = await start();
+    await until(() => /height [1-9]\d* \|.*H\/s \| peers 0 \| mempool 0/.test(a.out()), 30_000, 'status line');
+    expect(a.out()).toMatch(/hashlane node on regtest: data .*rpc http:\/\/127\.0\.0\.1:\d+\//);
+    a.child.kill('SIGINT');
+    expect(await a.exit).toBe(0);
+    const stoppedAt = Number(/stopped at height (\d+)/.exec(a.out())![1]);
+    expect(stoppedAt).toBeGreaterThan(0);
+    const b = await start();
+    await until(() => /hashlane node on regtest/.test(b.out()), 30_000, 'restart');
+    const port = Number(/rpc http:\/\/127\.0\.0\.1:(\d+)\//.exec(b.out())![1]);
+    expect((await rpc(port, 'getblockcount')).result).toBeGreaterThanOrEqual(stoppedAt);
+    b.child.kill('SIGTERM');
+    expect(await b.exit).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HashlaneNode } from '../dist/node/node.js';
+import { RpcCode } from '../dist/node/rpc-errors.js';
+import { generate, keypair, rpc, startNode, transferHex } from './support/node.js';
+
+let node: HashlaneNode;
+const alice = keypair(11);
+const bob = keypair(12);
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+beforeAll(async () => {
+  node = await startNode({ minerAddress: alice.pk, rpcToken: undefined });
+  await generate(node, 3);
+});
+afterAll(() => node.stop());
+
+describe('node RPC methods', () => {
+  it('answers the chain queries', async () => {
+    expect((await rpc(node, 'getblockcount')).result).toBe(3);
+    const best = (await rpc(node, 'getbestblockhash')).result;
+    expect((await rpc(node, 'getblockhash', [3])).result).toBe(best);
+    const blk = (await rpc(node, 'getblock', [best])).result;
+    expect(blk).toMatchObject({ hash: best, height: 3, confirmations: 1, nTx: 1 });
+    const raw = (await rpc(node, 'getblock', [best, 0])).result;
+    expect(raw).toMatch(/^[0-9a-f]+$/);
+    const full = (await rpc(node, 'getblock', { blockhash: best, verbosity: 2 })).result;
+    expect(full.tx[0]).toMatchObject({ kind: 'coinbase', to: hex(alice.pk) });
+    const cb = (await rpc(node, 'gettransaction', [blk.tx[0]])).result;
+    expect(cb).toMatchObject({ blockhash: best, confirmations: 1, in_mempool: false });
+    const bal = BigInt((await rpc(node, 'getbalance', [hex(alice.pk)])).result);
+    expect(bal).toBe(3n * 50n * 100_000_000n);
+    expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result).toMatchObject({ nonce: 0, nextnonce: 0 });
+    const mi = (await rpc(node, 'getmininginfo')).result;
+    expect(mi).toMatchObject({ blocks: 3, chain: 'regtest', pooledtx: 0 });
+    expect((await rpc(node, 'getpeerinfo')).result).toEqual([]);
+  });
+
+  it('takes transactions into the mempool and mines them through getblocktemplate/submitblock', async () => {
+    const id = (await rpc(node, 'sendrawtransaction', [transferHex(alice, bob.pk, 5000n, 0)])).result;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect((await rpc(node, 'getmempoolinfo')).result).toMatchObject({ size: 1 });
+    expect((await rpc(node, 'getrawmempool')).result).toEqual([id]);
+    expect(Object.keys((await rpc(node, 'getrawmempool', [true])).result)).toEqual([id]);
+    expect((await rpc(node, 'gettransaction', [id])).result).toMatchObject({ in_mempool: true, amount: '5000' });
+    expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result.nextnonce).toBe(1);
+    const dup = await rpc(node, 'sendrawtransaction', [transferHex(alice, bob.pk, 5000n, 0)]);
+    expect(dup.error.code).toBe(RpcCode.VERIFY_ALREADY_IN_CHAIN);
+
+    const t = (await rpc(node, 'getblocktemplate', [hex(bob.pk)])).result;
+    expect(t.height).toBe(4);
+    expect(t.transactions.map((x: { txid: string }) => x.txid)).toEqual([id]);
+    // Solve the template's header in the test (regtest: a few hashes) and submit the block.
+    const { scanNonces } = await import('../dist/pow/index.js');
+    const header = Buffer.from(t.header, 'hex');
+    const r = scanNonces(new Uint8Array(header), BigInt('0x' + t.target), 0, 1 << 20);
+    header.writeUInt32LE(r.nonce!, 76);
+    const block = Buffer.from(t.block, 'hex');
+    header.copy(block, 0);
+    expect((await rpc(node, 'submitblock', [block.toString('hex')])).result).toBeNull();
+    expect((await rpc(node, 'submitblock', [block.toString('hex')])).result).toBe('duplicate');
+    expect((await rpc(node, 'getblockcount')).result).toBe(4);
+    expect((await rpc(node, 'getbalance', [hex(bob.pk)])).result).toBe(String(5000n + 50n * 100_000_000n + BigInt(t.transactions[0].fee)));
+    expect((await rpc(node, 'gettransaction', [id])).result.confirmations).toBe(1);
+    expect((await rpc(node, 'getmempoolinfo')).result.size).toBe(0);
+  });
+
+  it('validates every input and answers with error objects', async () => {
+    const cases: [string, unknown, number, RegExp][] = [
+      ['getblockhash', [99], RpcCode.INVALID_PARAMETER, /out of range/],
+      ['getblockhash', [-1], RpcCode.INVALID_PARAMS, />= 0/],
+      ['getblockhash', ['1'], RpcCode.INVALID_PARAMS, /integer/],
+      ['getblock', ['00'.repeat(32)], RpcCode.INVALID_ADDRESS_OR_KEY, /block not found/],
+      ['getblock', ['xyz'], RpcCode.INVALID_PARAMS, /64 hex digits/],
+      ['getblock', ['00'.repeat(32), 3], RpcCode.INVALID_PARAMS, /<= 2/],
+      ['gettransaction', ['11'.repeat(32)], RpcCode.INVALID_ADDRESS_OR_KEY, /no transaction/],
+      ['getbalance', ['abcd'], RpcCode.INVALID_ADDRESS_OR_KEY, /32-byte/],
+      ['getbalance', [], RpcCode.INVALID_PARAMS, /missing parameter "address"/],
+      ['getaccount', ['zz'], RpcCode.INVALID_PARAMS, /hex/],
+      ['sendrawtransaction', ['00'], RpcCode.DESERIALIZATION_ERROR, /decode/],
+      ['sendrawtransaction', [transferHex(bob, alice.pk, 1n, 100)], RpcCode.VERIFY_REJECTED, /nonce-gap/],
+      ['sendrawtransaction', [transferHex(keypair(99), alice.pk, 1n, 0)], RpcCode.VERIFY_REJECTED, /insufficient-funds/],
+      ['submitblock', ['0011'], RpcCode.DESERIALIZATION_ERROR, /block decode failed/],
+      ['addnode', ['nohost', 'add'], RpcCode.INVALID_PARAMS, /host:port/],
+      ['addnode', ['127.0.0.1:1', 'connect'], RpcCode.INVALID_PARAMS, /one of add, remove, onetry/],
+      ['addnode', ['127.0.0.1:2', 'remove'], -24, /not been added/],
+      ['getrawmempool', ['yes'], RpcCode.INVALID_PARAMS, /true or false/],
+      ['getblockcount', [1], RpcCode.INVALID_PARAMS, /at most 0/],
+    ];
+    for (const [method, params, code, msg] of cases) {
+      const r = await rpc(node, method, params);
+      expect(r.error, `${method} ${JSON.stringify(params)}`).toBeDefined();
+      expect(r.error.code, `${method}: ${r.error.message}`).toBe(code);
+      expect(r.error.message, method).toMatch(msg);
+    }
+    // A tampered signature is rejected as invalid, not as a policy matter.
+    const good = transferHex(alice, bob.pk, 1n, 1);
+    const bad = good.slice(0, -2) + (good.endsWith('00') ? '01' : '00');
+    const r = await rpc(node, 'sendrawtransaction', [bad]);
+    expect(r.error.message).toMatch(/bad-txns-signature/);
+  });
+
+  it('adds and removes peers, and lists them', async () => {
+    const other = await startNode();
+    try {
+      const target = `127.0.0.1:${other.network.listenPort}`;
+      expect((await rpc(node, 'addnode', [target, 'add'])).result).toBeNull();
+      expect((await rpc(node, 'addnode', [target, 'add'])).error.code).toBe(RpcCode.CLIENT_NODE_ALREADY_ADDED);
+      const { until } = await import('./support/node.js');
+      await until(async () => (await rpc(node, 'getpeerinfo')).result.length === 1, 5000, 'peer');
+      const [p] = (await rpc(node, 'getpeerinfo')).result;
+      expect(p).toMatchObject({ addr: target, inbound: false, version: 1 });
+      await until(() => other.chain.height === node.chain.height, 5000, 'sync');
+      expect((await rpc(node, 'addnode', [target, 'remove'])).result).toBeNull();
+      await until(async () => (await rpc(node, 'getpeerinfo')).result.length === 0, 5000, 'peer gone');
+    } finally {
+      await other.stop();
+    }
+  });
+});
