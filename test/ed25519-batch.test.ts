@@ -57,7 +57,7 @@ describe('ed25519 batches', () => {
   it('random batches with invalid items at random positions are pinpointed exactly (Straus and Pippenger)', () => {
     const rnd = prng(3);
     const pool = signedByNode(300, 40, rnd);
-    for (const strausMax of [96, 1, 1 << 30]) {
+    for (const strausMax of [160, 1, 1 << 30]) {
       setStrausMaxWith(simd, strausMax);
       for (let trial = 0; trial < 6; trial++) {
         const n = 1 + rnd(trial < 3 ? 40 : 300);
@@ -76,7 +76,7 @@ describe('ed25519 batches', () => {
         expect(verifyBatchWith(simd, items)).toBe(bad.size === 0);
       }
     }
-    setStrausMaxWith(simd, 96);
+    setStrausMaxWith(simd, 160);
   });
 
   it('the SIMD and scalar builds give the same detailed answers', () => {
@@ -112,4 +112,17 @@ describe('ed25519 batches', () => {
     expect(cache.size).toBe(64);
     expect(() => setKeyCacheSizeWith(e, 0)).toThrow(RangeError);
   });
+});
+
+describe('ed25519 verifyBatchParallel', () => {
+  it('splits over the worker pool and pinpoints invalid items', async () => {
+    const rnd = prng(6);
+    const items = signedByNode(400, 50, rnd);
+    for (const j of [0, 133, 399]) items[j] = { ...items[j], message: new Uint8Array([j & 255, 1]) };
+    const expected = items.map((_, i) => ![0, 133, 399].includes(i));
+    expect(await ed25519.verifyBatchParallel(items, { threads: 2 })).toEqual(expected);
+    expect(await ed25519.verifyBatchParallel(items.slice(1, 50), { threads: 2 })).toEqual(expected.slice(1, 50));
+    await expect(ed25519.verifyBatchParallel(items, { threads: 0 })).rejects.toThrow(RangeError);
+    await expect(ed25519.verifyBatchParallel([{ signature: new Uint8Array(3) } as never])).rejects.toThrow(/items\[0\]\.signature/);
+  }, 30_000);
 });

@@ -36,7 +36,7 @@ const MAX_C: i32 = 11;
 const BUCKETS_SIZE: usize = (<usize>1 << <usize>(MAX_C - 1)) * POINT_SIZE;
 
 /** Straus below this many valid items, Pippenger from it on (measured: see bench). */
-export let strausMax: i32 = 96;
+export let strausMax: i32 = 160;
 
 export function set_straus_max(n: i32): void {
   strausMax = n;

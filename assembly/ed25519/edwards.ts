@@ -200,11 +200,23 @@ export function p3_is_small_order(p: usize, tmp1: usize, tmp2: usize): bool {
   return fe_iszero(X(tmp2)) && fe_eq(Y(tmp2), Z(tmp2));
 }
 
-/** Constant-time: q (NIELS) = b ? r : q. */
+/** Constant-time: q (NIELS, 120 bytes) = b ? r : q, b in {0, 1}; masks, no branch on b. */
 export function niels_cmov(q: usize, r: usize, b: i32): void {
-  fe_cmov(q, r, b);
-  fe_cmov(q + 40, r + 40, b);
-  fe_cmov(q + 80, r + 80, b);
+  if (ASC_FEATURE_SIMD) {
+    const m = i64x2.splat(-(<i64>b));
+    for (let o: usize = 0; o < 112; o += 16) {
+      v128.store(q + o, v128.bitselect(v128.load(r + o), v128.load(q + o), m));
+    }
+  } else {
+    const m = -(<i64>b);
+    for (let o: usize = 0; o < 112; o += 8) {
+      const x = load<i64>(q + o);
+      store<i64>(q + o, x ^ ((x ^ load<i64>(r + o)) & m));
+    }
+  }
+  const m = -(<i64>b);
+  const x = load<i64>(q + 112);
+  store<i64>(q + 112, x ^ ((x ^ load<i64>(r + 112)) & m));
 }
 
 /** Constant-time: q (NIELS) = -q when b = 1. */

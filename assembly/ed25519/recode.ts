@@ -36,25 +36,6 @@ export function wnaf(out: usize, scalar: usize, w: i32): void {
 }
 
 /**
- * Radix-16 signed digits e[0..64) in [-8, 8] with scalar = sum e_i 16^i; scalar < 2^255.
- * Branch-free (signing uses it on secrets).
- */
-export function radix16(out: usize, scalar: usize): void {
-  for (let i: usize = 0; i < 32; i++) {
-    const b = load<u8>(scalar + i);
-    store<i8>(out + 2 * i, <i8>(b & 15));
-    store<i8>(out + 2 * i + 1, <i8>(b >> 4));
-  }
-  let carry: i32 = 0;
-  for (let i: usize = 0; i < 63; i++) {
-    const e = <i32>load<i8>(out + i) + carry;
-    carry = (e + 8) >> 4;
-    store<i8>(out + i, <i8>(e - (carry << 4)));
-  }
-  store<i8>(out + 63, <i8>(<i32>load<i8>(out + 63) + carry));
-}
-
-/**
  * Signed radix-2^c digits (c <= 15) into i16 out[0..nwin): digits in [-2^(c-1), 2^(c-1)],
  * scalar = sum d_j 2^(c j); needs c * nwin >= 256 + 1 for scalars < 2^255. Variable time.
  */
@@ -77,5 +58,26 @@ export function radix2c(out: usize, scalar: usize, c: i32, nwin: i32): void {
     v += carry;
     carry = (v + half) >> <i64>c;   // digit in [-half, half)
     store<i16>(out + (<usize>j << 1), <i16>(v - (carry << <i64>c)));
+  }
+}
+
+/**
+ * Signed radix-64 digits e[0..43) in [-32, 32] with scalar = sum e_i 64^i; scalar < 2^253.
+ * Branch-free (signing uses it on secrets).
+ */
+export function radix64(out: usize, scalar: usize): void {
+  memory.copy(WORDS, scalar, 32);
+  memory.fill(WORDS + 32, 0, 16);
+  let carry: i32 = 0;
+  for (let i = 0; i < 43; i++) {
+    const bit = i * 6;
+    const idx = <usize>(bit >> 6);
+    const bi = <u64>(bit & 63);
+    // bits straddling two words: the high word shifted by 64 - bi (bi > 58 only).
+    let v = load<u64>(WORDS + (idx << 3)) >> bi;
+    v |= (load<u64>(WORDS + ((idx + 1) << 3)) << (63 - bi)) << 1;
+    const e = <i32>(v & 63) + carry;
+    carry = (e + 32) >> 6;
+    store<i8>(out + <usize>i, <i8>(e - (carry << 6)));
   }
 }

@@ -2,12 +2,11 @@
 // branch-free code: radix-16 recoding, a table scan with masked selection (every entry
 // is read for every digit), complete additions, a constant-time inversion, and the
 // branch-free scalar arithmetic of scalar.ts.
-import { SIGN_B, ensure_base_tables } from './basepoint';
+import { SIGN_B, SIGN_COLS, SIGN_ROWS, ensure_base_tables } from './basepoint';
 import {
-  NIELS_SIZE, niels_cmov, niels_cneg, niels_identity, p1p1_to_p2, p1p1_to_p3, p2_dbl, p3_identity,
-  p3_madd, p3_tobytes,
+  NIELS_SIZE, niels_cmov, niels_cneg, niels_identity, p1p1_to_p3, p3_identity, p3_madd, p3_tobytes,
 } from './edwards';
-import { radix16 } from './recode';
+import { radix64 } from './recode';
 import { sc_muladd, sc_reduce64 } from './scalar';
 import { sha512_final, sha512_init, sha512_update } from './sha512';
 import { challenge } from './verify';
@@ -27,37 +26,28 @@ const LAST_PREFIX: usize = memory.data(32, 16);
 const LAST_PK: usize = memory.data(32, 16);
 let haveLast = false;
 
-// 1 when b == c (both in 0..15), without branches.
+// 1 when b == c (both in 0..32), without branches.
 @inline function eq(b: i32, c: i32): i32 {
   return <i32>(<u32>((b ^ c) - 1) >> 31);
 }
 
-// SEL = digit * 256^pos B, digit in [-8, 8]; reads all eight entries.
-function select(pos: i32, digit: i32): void {
+// SEL = digit * 64^row B, digit in [-32, 32]; reads all 32 entries of the row.
+function select(row: i32, digit: i32): void {
   const neg = (digit >> 31) & 1;
   const abs = digit - ((-neg & digit) << 1);
   niels_identity(SEL);
-  const row = SIGN_B + <usize>(pos * 8) * NIELS_SIZE;
-  for (let j = 0; j < 8; j++) niels_cmov(SEL, row + <usize>j * NIELS_SIZE, eq(abs, j + 1));
+  const base = SIGN_B + <usize>(row * SIGN_COLS) * NIELS_SIZE;
+  for (let j = 0; j < SIGN_COLS; j++) niels_cmov(SEL, base + <usize>j * NIELS_SIZE, eq(abs, j + 1));
   niels_cneg(SEL, neg);
 }
 
-/** out (P3) = [s]B for a secret s < 2^255 (32 bytes), constant time. */
+/** out (P3) = [s]B for a secret s < 2^253 (32 bytes), constant time: 43 additions. */
 export function base_mult(out: usize, s: usize): void {
   ensure_base_tables();
-  radix16(E, s);
+  radix64(E, s);
   p3_identity(out);
-  for (let i = 1; i < 64; i += 2) {
-    select(i >> 1, <i32>load<i8>(E + <usize>i));
-    p3_madd(T1, out, SEL);
-    p1p1_to_p3(out, T1);
-  }
-  p2_dbl(T1, out); p1p1_to_p2(out, T1);
-  p2_dbl(T1, out); p1p1_to_p2(out, T1);
-  p2_dbl(T1, out); p1p1_to_p2(out, T1);
-  p2_dbl(T1, out); p1p1_to_p3(out, T1);
-  for (let i = 0; i < 64; i += 2) {
-    select(i >> 1, <i32>load<i8>(E + <usize>i));
+  for (let i = 0; i < SIGN_ROWS; i++) {
+    select(i, <i32>load<i8>(E + <usize>i));
     p3_madd(T1, out, SEL);
     p1p1_to_p3(out, T1);
   }

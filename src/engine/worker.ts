@@ -5,6 +5,7 @@ import { jobHandler, jobKinds, type JobContext } from './jobs.js';
 import { instantiate, useEngine, type Backend, type Engine } from './loader.js';
 // Job kinds: one import per area.
 import '../pow/jobs.js';
+import '../sig/jobs.js';
 
 type Inbound =
   | { type: 'init'; module: WebAssembly.Module; backend: Backend }

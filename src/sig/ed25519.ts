@@ -152,7 +152,7 @@ export function verifyWith(e: Engine, signature: Uint8Array, message: Uint8Array
   }
 }
 
-function checkItems(items: unknown): asserts items is SignedItem[] {
+export function checkItems(items: unknown): asserts items is SignedItem[] {
   if (!Array.isArray(items)) {
     throw new TypeError(`items must be an array of { signature, message, publicKey }, got ${items === null ? 'null' : typeof items}`);
   }

@@ -1,9 +1,44 @@
 // Public Ed25519 API (RFC 8032 keys and signatures; ZIP215 verification, see ./ed25519.ts).
 import { engine } from '../engine/loader.js';
+import { defaultThreads, sharedPool, type WorkerPool } from '../engine/workers.js';
+import type { VerifyJob } from './jobs.js';
 import {
   getPublicKeyWith, randomSecretKey, signWith, verifyBatchDetailedWith, verifyBatchWith, verifyWith,
-  type SignedItem,
+  checkItems, type SignedItem,
 } from './ed25519.js';
+import { packItems } from './jobs.js';
+
+export interface ParallelOptions {
+  /** Worker threads (default: all cores). */
+  threads?: number;
+  /** A pool to use instead of the process-wide one. */
+  pool?: WorkerPool;
+}
+
+/** Below this many items per thread, splitting costs more than it saves. */
+const MIN_PER_THREAD = 64;
+
+/**
+ * Per-item results of a large batch, split into contiguous chunks verified on the worker
+ * pool (one batch per worker); each result equals `verify` of that item.
+ */
+async function verifyBatchParallel(items: SignedItem[], options: ParallelOptions = {}): Promise<boolean[]> {
+  checkItems(items);
+  const threads = options.threads ?? (await defaultThreads());
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  const chunks = Math.max(1, Math.min(threads, Math.floor(items.length / MIN_PER_THREAD)));
+  if (chunks === 1 && !options.pool) return verifyBatchDetailedWith(engine(), items);
+  const pool = options.pool ?? (await sharedPool(chunks));
+  const per = Math.ceil(items.length / chunks);
+  const jobs: Promise<Uint8Array>[] = [];
+  for (let c = 0; c < items.length; c += per) {
+    const job: VerifyJob = packItems(items.slice(c, c + per));
+    jobs.push(pool.run<Uint8Array>('ed25519.verifyBatch', job));
+  }
+  const out: boolean[] = [];
+  for (const flags of await Promise.all(jobs)) for (const f of flags) out.push(f === 1);
+  return out;
+}
 
 export type { SignedItem } from './ed25519.js';
 export {
@@ -23,6 +58,8 @@ export const ed25519 = {
   verifyBatch: (items: SignedItem[]): boolean => verifyBatchWith(engine(), items),
   /** Per-item results, each equal to `verify` of that item. */
   verifyBatchDetailed: (items: SignedItem[]): boolean[] => verifyBatchDetailedWith(engine(), items),
+  /** `verifyBatchDetailed` split over worker threads (`{ threads }`, default all cores). */
+  verifyBatchParallel,
   /** A fresh random 32-byte secret key from the platform CSPRNG. */
   randomSecretKey,
 };

@@ -31,9 +31,12 @@ export function prng(seed: number): (n: number) => number {
   };
 }
 
-/** A fresh random node:crypto key pair (much faster than importing a seed via PKCS8). */
-export function nodeRandomKeys(): { priv: crypto.KeyObject; seed: Uint8Array; publicKey: Uint8Array } {
-  const { privateKey } = crypto.generateKeyPairSync('ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return { priv: privateKey, seed: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) };
+/**
+ * A fresh random node:crypto key pair. (Exporting an Ed25519 private key as JWK hangs now
+ * and then on Node 20 / OpenSSL 3.0 here, so only the public key is exported, as SPKI.)
+ */
+export function nodeRandomKeys(): { priv: crypto.KeyObject; publicKey: Uint8Array } {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const der = publicKey.export({ format: 'der', type: 'spki' });
+  return { priv: privateKey, publicKey: new Uint8Array(der.subarray(SPKI_PREFIX.length)) };
 }
