@@ -60,7 +60,7 @@ describe('runtime smoke matrix', () => {
     expect(failures(nodeReport)).toEqual([]);
     expect(nodeReport.backend).toBe('simd');
     // Checks of parts that are on main must run (not skip); the others join as their parts land.
-    expect(passed(nodeReport)).toEqual(expect.arrayContaining(['engine', 'hash', 'batch', 'merkle', 'scan', 'mine', 'ed25519']));
+    expect(passed(nodeReport)).toEqual(expect.arrayContaining(['engine', 'hash', 'batch', 'merkle', 'scan', 'mine', 'ed25519', 'chain']));
   });
 
   it('Deno with --allow-read only', async () => {
