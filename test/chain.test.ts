@@ -207,6 +207,32 @@ describe('store', () => {
     await expect(C.Chain.open({ params: C.defineParams(C.regtestParams, { genesisMessage: 'other' }), store })).rejects.toMatchObject({ reason: 'genesis-mismatch' });
   });
 
+  it('a crash between storing a block and connecting it: reopening connects the stored most-work branch', async () => {
+    const base = C.memoryStore();
+    let crashOnConnect = false;
+    const store: C.ChainStore = {
+      open: () => base.open(),
+      close: () => base.close(),
+      get: (k) => base.get(k),
+      entries: (p) => base.entries(p),
+      // The connect batch is the one that moves the tip ('T'); the first batch only stores the block.
+      commit: (ops) => (crashOnConnect && ops.some((o) => o.key.length === 1 && o.key[0] === 0x54) ? Promise.reject(new Error('killed')) : base.commit(ops)),
+    };
+    const h = await openChain({ premine: [{ publicKey: alice.pk, amount: 1_000_000n }] }, store);
+    await h.chain.addBlock(makeBlock(h, [transfer(alice, bob.pk, 100n, 0)]));
+    const b2 = makeBlock(h, [transfer(alice, bob.pk, 50n, 1)]);
+    crashOnConnect = true;
+    await expect(h.chain.addBlock(b2)).rejects.toThrow('killed');
+    crashOnConnect = false;
+
+    const again = await C.Chain.open({ params: h.params, store: base, now: () => h.clock.now });
+    expect(again.height).toBe(2);
+    expect(again.tip.hash).toEqual(C.blockHash(b2.header));
+    expect(again.getAccount(bob.pk)).toEqual({ balance: 150n, nonce: 0 });
+    expect(again.getAccount(alice.pk).nonce).toBe(2);
+    await again.close();
+  });
+
   it('connects atomically: a failing store batch leaves state and tip unchanged', async () => {
     const base = C.memoryStore();
     let fail = false;

@@ -45,6 +45,14 @@ describe('hashlane mine', () => {
     expect(r.ms).toBeLessThan(1500);
   });
 
+  it('bench mine prints a rate per thread count', async () => {
+    const r = await run(['bench', 'mine', '--seconds', '0.4', '-t', '2']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(2);
+    for (const [i, row] of rows.entries()) expect(row).toMatch(new RegExp(`^\\s*${i + 1}\\s+[\\d.]+ [kM]H/s`));
+  });
+
   it('wrong flags give a clear message and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
       [['mine'], /nothing to mine/],

@@ -108,3 +108,27 @@ describe('crash consistency', () => {
     }
   }, 90_000);
 });
+
+describe('clean restart', () => {
+  it('keeps the chain and the pending transactions', async () => {
+    const { generate, startNode } = await import('./support/node.js');
+    const dir = await mkdtemp(join(tmpdir(), 'hashlane-restart-'));
+    const alice = keypair(9);
+    try {
+      const a = await startNode({ dataDir: dir, minerAddress: alice.pk });
+      await generate(a, 2);
+      const id = (await rpc(a, 'sendrawtransaction', [transferHex(alice, keypair(10).pk, 5n, 0)])).result;
+      const tip = (await rpc(a, 'getbestblockhash')).result;
+      await a.stop();
+      const b = await startNode({ dataDir: dir, minerAddress: alice.pk });
+      try {
+        expect((await rpc(b, 'getbestblockhash')).result).toBe(tip);
+        expect((await rpc(b, 'getrawmempool')).result).toEqual([id]);
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -157,13 +157,18 @@ describe('Stratum server in a node, mined by our Stratum client', () => {
     const { StratumClient } = await import('../dist/pow/stratum.js');
     const { tcpTransport } = await import('../dist/cli/stratum-tcp.js');
     const node = await startNode({ stratumPort: 0 });
+    const rejects = new Set<string>();
+    node.stratum!.on('share', (s: { accepted: boolean; reason?: string }) => {
+      if (!s.accepted) rejects.add(s.reason!);
+    });
     const client = new StratumClient({ url: `stratum+tcp://127.0.0.1:${node.stratum!.port}`, user: 'tester', transport: tcpTransport, threads: 1, reconnectMinMs: 100 });
     const done = client.start();
     try {
       await until(() => node.chain.height >= 3, 30_000, 'blocks from Stratum shares');
       await until(() => client.stats.accepted >= 3, 10_000, 'accepted shares');
       expect(node.stratum!.blocksFound).toBeGreaterThanOrEqual(3);
-      expect(client.stats.rejected).toBeLessThanOrEqual(client.stats.accepted);
+      // Regtest work is a few hashes, so shares race new tips: the only refusals are stale jobs.
+      for (const r of rejects) expect(r).toMatch(/stale/);
       // The blocks pay the node's miner key, and carry the connection's extranonce1.
       const best = (await rpc(node, 'getblock', [(await rpc(node, 'getbestblockhash')).result, 2])).result;
       expect(best.tx[0].to).toBe(Buffer.from(node.minerAddress).toString('hex'));

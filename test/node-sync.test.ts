@@ -41,12 +41,14 @@ describe('sync and misbehaviour', () => {
     const a = await startNode({ params });
     nodes.push(a);
     await generate(a, 400);
-    const b = await startNode({ params, peers: [`127.0.0.1:${a.network.listenPort}`] });
+    // Tight message rate limits on B: answers to its own requests must not count against A.
+    const b = await startNode({ params, limits: { msgRate: 20, msgBurst: 40 }, peers: [`127.0.0.1:${a.network.listenPort}`] });
     nodes.push(b);
     const t0 = performance.now();
     await until(() => b.chain.height === 400, 60_000, 'sync');
     const secs = (performance.now() - t0) / 1000;
     expect(Buffer.from(b.chain.tip.hash)).toEqual(Buffer.from(a.chain.tip.hash));
+    expect(b.network.bans.size).toBe(0);
     const lat: number[] = [];
     for (let i = 0; i < 100; i++) {
       const s = performance.now();

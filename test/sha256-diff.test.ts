@@ -59,7 +59,10 @@ describe('sha256 vs node:crypto', () => {
       fc.property(
         fc.uint8Array({ minLength: 0, maxLength: 4096 }),
         fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 40 }),
-        (m, cuts) => {
+        (m, rawCuts) => {
+          // Zero-length updates are kept, but the first cut is at least 1 so every pass over
+          // the cuts makes progress.
+          const cuts = rawCuts.map((c, j) => (j === 0 ? c + 1 : c));
           for (const e of engines()) {
             const h = createSha256With(e);
             let off = 0;

@@ -168,6 +168,27 @@ export class Chain implements AccountView {
     const main: BlockIndexEntry[] = new Array(t.height + 1);
     for (let e: BlockIndexEntry | null = t; e; e = e.parent) main[e.height] = e;
     this.main = main;
+    await this.activateBestStored();
+  }
+
+  /**
+   * A block is stored in one commit and connected in the next, and a reorg is several
+   * commits: after a crash in between, the stored tip may not be the most-work valid branch
+   * the store holds. Each commit is atomic, so the state matches the stored tip; move on
+   * from there to the best branch, as if its blocks had just arrived.
+   */
+  private async activateBestStored(): Promise<void> {
+    for (;;) {
+      let best = this.tip;
+      for (const e of this.index.values()) if (e.status === 'valid' && e.chainWork > best.chainWork) best = e;
+      if (best === this.tip) return;
+      try {
+        await this.activate(best, await this.loadBlock(best));
+      } catch (err) {
+        // activate() marked the failing block invalid and restored the old branch: look again.
+        if (!(err instanceof ValidationError)) throw err;
+      }
+    }
   }
 
   private makeEntry(header: BlockHeader, hash: Uint8Array, parent: BlockIndexEntry | null): BlockIndexEntry {

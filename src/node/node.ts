@@ -9,7 +9,7 @@ import { Mempool, type MempoolOptions } from '../chain/mempool.js';
 import type { ChainParams } from '../chain/params.js';
 import { createBlockTemplate, type BlockTemplate } from '../chain/template.js';
 import { ed25519 } from '../sig/index.js';
-import { txid } from '../chain/tx.js';
+import { encodeTx, txid } from '../chain/tx.js';
 import { LocalMiner } from './local-miner.js';
 import { Network } from './p2p/network.js';
 import type { PeerLimits } from './p2p/peer.js';
@@ -108,6 +108,7 @@ export class HashlaneNode extends EventEmitter {
     const store = await openChainStore(this.dir);
     this.chain = await Chain.open({ params: this.params, store });
     this.mempool = new Mempool(this.chain, o.mempool);
+    await this.loadMempool();
     this.minerAddress = o.minerAddress ?? (await this.loadMinerKey());
     const host = o.host ?? '127.0.0.1';
     this.network = new Network({
@@ -194,9 +195,28 @@ export class HashlaneNode extends EventEmitter {
       await this.rpc?.close();
       await this.network?.close();
       this.unsubscribe?.();
+      if (this.mempool) await this.saveMempool();
       await this.chain?.close();
     })();
     return this.stopping;
+  }
+
+  /** Pending transactions survive a clean restart (a crash only loses what was never committed). */
+  private async saveMempool(): Promise<void> {
+    if (this.dir === null) return;
+    const txs = this.mempool.entries().map((e) => toHex(encodeTx(e.tx)));
+    await writeFileAtomic(join(this.dir, 'mempool.json'), JSON.stringify({ version: 1, txs }) + '\n');
+  }
+
+  private async loadMempool(): Promise<void> {
+    if (this.dir === null) return;
+    const saved = await readJson<{ version: number; txs: unknown }>(join(this.dir, 'mempool.json')).catch(() => null);
+    if (!saved || saved.version !== 1 || !Array.isArray(saved.txs)) return;
+    const bytes = saved.txs.filter((t): t is string => typeof t === 'string' && /^(?:[0-9a-f]{2})+$/.test(t)).map(fromHex);
+    // Whatever no longer fits the chain (mined meanwhile, policy) is refused and dropped here.
+    const results = this.mempool.addMany(bytes);
+    const kept = results.filter((r) => !(r instanceof Error)).length;
+    if (kept) this.log(`mempool: ${kept} pending transaction(s) restored`);
   }
 
   private async loadMinerKey(): Promise<Uint8Array> {

@@ -1,7 +1,8 @@
 import { blockHash, blockSize, decodeBlock, encodeBlock, type Block } from '../chain/block.js';
 import { ChainError, DecodeError, MempoolError, ValidationError } from '../chain/errors.js';
 import { toDisplayHex, toHex } from '../chain/hex.js';
-import { encodeTx, txid, TxKind, type Transaction } from '../chain/tx.js';
+import { txToJson } from '../chain/json.js';
+import { encodeTx, txid, type Transaction } from '../chain/tx.js';
 import { bitsToTarget, encodeHeader } from '../pow/index.js';
 import type { HashlaneNode } from './node.js';
 import { parseHostPort } from './rpc-params.js';
@@ -11,19 +12,9 @@ import { targetToDifficulty } from './stratum-server.js';
 
 const rev = (b: Uint8Array): Uint8Array => b.slice().reverse();
 
-/** Amounts go out as decimal strings: bigint base units never lose precision in JSON. */
+/** The chain's JSON view (display-order txid, hex keys, decimal-string amounts) plus the size. */
 function txJson(tx: Transaction) {
-  return {
-    txid: toDisplayHex(txid(tx)),
-    kind: tx.kind === TxKind.Coinbase ? 'coinbase' : 'transfer',
-    from: toHex(tx.from),
-    to: toHex(tx.to),
-    amount: tx.amount.toString(),
-    fee: tx.fee.toString(),
-    nonce: tx.nonce,
-    payload: toHex(tx.payload),
-    size: encodeTx(tx).length,
-  };
+  return { ...txToJson(tx), size: encodeTx(tx).length };
 }
 
 /** Maps chain errors to Bitcoin Core's codes with the rule's reason first in the message. */

@@ -66,6 +66,8 @@ export class Peer extends EventEmitter {
   private readonly byteBucket: TokenBucket;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private pingSent = 0;
+  /** Answers we asked for (getdata items, getheaders) and have not received: they are not rate-limited. */
+  private expecting = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -107,6 +109,8 @@ export class Peer extends EventEmitter {
 
   send(m: Message): void {
     if (this.closed || this.ws.readyState !== 1) return;
+    if (m.t === 'getdata') this.expecting += m.hashes.length;
+    else if (m.t === 'getheaders') this.expecting += 1;
     const text = JSON.stringify(m);
     this.bytesOut += text.length;
     this.msgsOut++;
@@ -149,8 +153,8 @@ export class Peer extends EventEmitter {
     this.bytesIn += size;
     this.msgsIn++;
     this.lastRecv = Date.now();
-    if (!this.msgBucket.take(1) || !this.byteBucket.take(size)) {
-      this.misbehave(Penalty.RATE, 'rate limit exceeded');
+    if (!this.byteBucket.take(size)) {
+      this.misbehave(Penalty.RATE, 'rate limit exceeded (bytes)');
       return;
     }
     if (isBinary) {
@@ -162,6 +166,14 @@ export class Peer extends EventEmitter {
       msg = parseMessage(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
     } catch (err) {
       this.misbehave(Penalty.MALFORMED, err instanceof ProtocolError ? err.message : 'malformed frame');
+      return;
+    }
+    // Message count limits apply to what the peer sends on its own, not to answers we asked for
+    // (a sync fetches thousands of blocks a second from one peer).
+    const solicited = this.expecting > 0 && (msg.t === 'block' || msg.t === 'tx' || msg.t === 'headers' || msg.t === 'notfound');
+    if (solicited) this.expecting = Math.max(0, this.expecting - (msg.t === 'notfound' ? msg.hashes.length : 1));
+    else if (!this.msgBucket.take(1)) {
+      this.misbehave(Penalty.RATE, 'rate limit exceeded');
       return;
     }
     if (!this.hello) {
