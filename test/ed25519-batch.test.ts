@@ -32,6 +32,11 @@ describe('ed25519 batches', () => {
       expect(ed25519.verifyBatch(items.slice(i, i + 1000))).toBe(true);
     }
     for (let i = 0; i < 10_000; i += 97) expect(ed25519.verify(items[i].signature, items[i].message, items[i].publicKey)).toBe(true);
+    // all at once: the host splits it into kernel calls of at most 4096 items
+    const bad = items.slice();
+    bad[9_999] = { ...bad[9_999], message: new Uint8Array([1]) };
+    expect(ed25519.verifyBatch(items)).toBe(true);
+    expect(ed25519.verifyBatch(bad)).toBe(false);
   }, 120_000);
 
   it('single-byte corruptions of signature, message and key: batch answer == single answer', () => {
