@@ -37,14 +37,14 @@ interface State {
   cache: KeyCache;
 }
 
-/** Decoded public keys kept per engine (each slot takes 1296 bytes of WASM memory). */
+/** Decoded public keys kept per engine (each slot takes 1328 bytes of WASM memory). */
 export const DEFAULT_KEY_CACHE_SIZE = 4096;
 
 const states = new WeakMap<Engine, State>();
 
 function newCache(e: Engine, k: Kernels, capacity: number): KeyCache {
   const slotSize = k.ed25519_slot_size();
-  const base = e.arena.alloc(slotSize * capacity, 16);
+  const base = e.arena.reserve(slotSize * capacity, 16);
   e.arena.u8().fill(0, base, base + slotSize * capacity);
   return new KeyCache(base, capacity, slotSize);
 }
@@ -60,7 +60,7 @@ function state(e: Engine): State {
 }
 
 /**
- * Replaces the key cache of an engine by one of `capacity` keys (1296 bytes of WASM memory
+ * Replaces the key cache of an engine by one of `capacity` keys (1328 bytes of WASM memory
  * each). The old slots are not returned to the arena: call this rarely, ideally once.
  */
 export function setKeyCacheSizeWith(e: Engine, capacity: number): void {
@@ -201,6 +201,10 @@ function runBatch(e: Engine, items: SignedItem[], detailed: boolean): { ok: bool
     const slotSize = cache.slotSize;
     const extra = overflow ? a.alloc(overflow * slotSize) : 0;
     const mem = a.u8();
+    // Scratch slots reuse arena memory an earlier call may have filled with a peer's bytes:
+    // they are force-filled (bit 0), and cleared so that the kernel's guard against a slot
+    // bound twice in one call (keys.ts) never reads a forged header.
+    if (overflow) mem.fill(0, extra, extra + overflow * slotSize);
     const dv = new DataView(mem.buffer);
     let o = 0;
     let x = 0;
