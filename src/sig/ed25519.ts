@@ -59,14 +59,18 @@ function state(e: Engine): State {
   return s;
 }
 
+export function checkKeyCacheSize(capacity: unknown): asserts capacity is number {
+  if (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > 1 << 20) {
+    throw new RangeError(`key cache capacity must be an integer in 1..${1 << 20}, got ${String(capacity)}`);
+  }
+}
+
 /**
  * Replaces the key cache of an engine by one of `capacity` keys (1328 bytes of WASM memory
  * each). The old slots are not returned to the arena: call this rarely, ideally once.
  */
 export function setKeyCacheSizeWith(e: Engine, capacity: number): void {
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
-    throw new RangeError(`key cache capacity must be an integer in 1..${1 << 20}, got ${capacity}`);
-  }
+  checkKeyCacheSize(capacity);
   const s = state(e);
   s.cache = newCache(e, s.k, capacity);
 }
