@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool, ed25519, loadEngine, ready } from '../dist/index.js';
 import type { Engine } from '../dist/engine/index.js';
 import {
-  getPublicKeyWith, setKeyCacheSizeWith, signWith, verifyBatchDetailedWith, verifyBatchWith, verifyWith,
+  getPublicKeyWith, keyCacheOf, setKeyCacheSizeWith, signWith, verifyBatchDetailedWith, verifyBatchWith, verifyWith,
   DEFAULT_KEY_CACHE_SIZE,
 } from '../dist/sig/index.js';
 import {
@@ -202,4 +202,109 @@ describe('issue 10: verifyBatchParallel agrees with verify after poisoning', () 
   async function ed25519Parallel(items: Item[]): Promise<boolean[]> {
     return ed25519.verifyBatchParallel(items, { pool, threads: 2 });
   }
+});
+
+describe('issue 10: the kernel checks the binding itself, whatever the host says', () => {
+  interface Raw {
+    ed25519_verify(sig: number, pk: number, slot: number, msg: number, len: number): number;
+    ed25519_verify_batch(n: number, sigs: number, pks: number, slots: number, msgs: number, offs: number, zs: number, scratch: number, out: number, detailed: number): number;
+    ed25519_batch_scratch_size(n: number): number;
+    ed25519_slot_size(): number;
+  }
+  // Copies items into the arena and calls the batch kernel with the given slot fields.
+  function rawBatch(e: Engine, xs: Item[], slots: number[]): number {
+    const k = e.exports as unknown as Raw;
+    const a = e.arena;
+    const mark = a.mark();
+    try {
+      const n = xs.length;
+      const sigs = a.alloc(64 * n), pks = a.alloc(32 * n), sl = a.alloc(4 * n), offs = a.alloc(4 * (n + 1)), zs = a.alloc(16 * n), out = a.alloc(n);
+      const msgs = a.alloc(xs.reduce((t, x) => t + x.message.length, 0));
+      const scratch = a.alloc(k.ed25519_batch_scratch_size(n), 64);
+      const mem = a.u8();
+      const dv = new DataView(mem.buffer);
+      let o = 0;
+      xs.forEach((x, i) => {
+        mem.set(x.signature, sigs + 64 * i);
+        mem.set(x.publicKey, pks + 32 * i);
+        dv.setUint32(sl + 4 * i, slots[i], true);
+        dv.setUint32(offs + 4 * i, o, true);
+        mem.set(x.message, msgs + o);
+        o += x.message.length;
+      });
+      dv.setUint32(offs + 4 * n, o, true);
+      mem.fill(0x35, zs, zs + 16 * n);
+      return k.ed25519_verify_batch(n, sigs, pks, sl, msgs, offs, zs, scratch, out, 0);
+    } finally {
+      a.release(mark);
+    }
+  }
+  function rawVerify(e: Engine, x: Item, slot: number): number {
+    const k = e.exports as unknown as Raw;
+    const a = e.arena;
+    const mark = a.mark();
+    try {
+      const sig = a.put(x.signature), pk = a.put(x.publicKey), m = a.put(x.message);
+      return k.ed25519_verify(sig, pk, slot, m, x.message.length);
+    } finally {
+      a.release(mark);
+    }
+  }
+
+  it('a slot holding another key is decoded afresh even when the host claims a hit', async () => {
+    const e = await loadEngine();
+    setKeyCacheSizeWith(e, 1);
+    const slot = keyCacheOf(e).base;
+    expect(verify(e, attacker)).toBe(true);
+    // the host's claim (no refill bit) for the victim's key, on the attacker's slot
+    expect(rawVerify(e, forged, slot)).toBe(0);
+    expect(rawVerify(e, victim, slot)).toBe(1);
+    expect(rawBatch(e, [attacker], [slot])).toBe(1);
+    expect(rawBatch(e, [forged], [slot])).toBe(0);
+    expect(rawBatch(e, [victim, victim], [slot, slot])).toBe(1);
+  });
+
+  it('a forged slot image is never trusted when the refill bit is set', async () => {
+    const e = await loadEngine();
+    setKeyCacheSizeWith(e, 1);
+    const cache = keyCacheOf(e);
+    expect(verify(e, attacker)).toBe(true);
+    // an attacker who could write a slot image: the attacker's table labelled with the victim's key
+    const fake = e.arena.reserve(cache.slotSize, 16);
+    const mem = e.arena.u8();
+    mem.copyWithin(fake, cache.base, cache.base + cache.slotSize);
+    const at = mem.subarray(fake, fake + cache.slotSize).findIndex((_, i, b) => b.subarray(i, i + 32).every((v, j) => v === attacker.publicKey[j]));
+    expect(at).toBeGreaterThanOrEqual(0);
+    mem.set(victim.publicKey, fake + at);
+    expect(rawVerify(e, forged, fake | 1)).toBe(0);
+    expect(rawBatch(e, [forged], [fake | 1])).toBe(0);
+    expect(rawBatch(e, [victim], [fake | 1])).toBe(1);
+  });
+
+  it('one slot handed to two keys within one batch call traps instead of verifying against the wrong table', async () => {
+    const e = await loadEngine();
+    setKeyCacheSizeWith(e, 1);
+    const slot = keyCacheOf(e).base;
+    expect(() => rawBatch(e, [attacker, forged], [slot | 1, slot | 1])).toThrow(WebAssembly.RuntimeError);
+    expect(() => rawBatch(e, [attacker, victim], [slot, slot])).toThrow(WebAssembly.RuntimeError);
+    expect(() => rawBatch(e, [attacker, victim], [0, 0])).toThrow(WebAssembly.RuntimeError);
+    // the same key twice is fine, and the engine keeps working after a trap
+    expect(rawBatch(e, [victim, victim], [slot | 1, slot])).toBe(1);
+    expect(verifyBatchDetailedWith(e, [attacker, forged, victim])).toEqual([true, false, true]);
+  });
+
+  it('the key cache sits in reserved arena memory that no release hands out again', async () => {
+    const e = await loadEngine();
+    const a = e.arena;
+    const outer = a.mark();
+    a.alloc(1000);
+    setKeyCacheSizeWith(e, 2); // first allocated under a caller's mark
+    const { base, slotSize, capacity } = keyCacheOf(e);
+    a.release(outer);
+    const tmp = a.alloc(64);
+    expect(tmp).toBeGreaterThanOrEqual(base + slotSize * capacity);
+    a.u8().fill(0xff, tmp, tmp + 64);
+    expect(verify(e, victim)).toBe(true);
+    expect(verify(e, forged)).toBe(false);
+  });
 });
