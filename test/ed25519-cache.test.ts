@@ -1,16 +1,18 @@
 // Issue 10: a signature with S >= L must not be able to leave a key-cache slot bound to the
 // wrong key. Every scenario here forged a signature or rejected a genuine one before the fix.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool, ed25519, loadEngine, ready } from '../dist/index.js';
 import type { Engine } from '../dist/engine/index.js';
 import {
-  getPublicKeyWith, keyCacheOf, setKeyCacheSizeWith, signWith, verifyBatchDetailedWith, verifyBatchWith, verifyWith,
+  forgetSecretWith, getPublicKeyWith, keyCacheOf, setKeyCacheSizeWith, signWith, verifyBatchDetailedWith, verifyBatchWith, verifyWith,
   DEFAULT_KEY_CACHE_SIZE,
 } from '../dist/sig/index.js';
 import {
-  L, NON_CANONICAL_SMALL, OFF_CURVE, SMALL_ORDER, forge, reference, signUnderSmallKey, signWithR, withS, type Item,
+  L, NON_CANONICAL_SMALL, OFF_CURVE, SMALL_ORDER, forge, le32, leToBig, reference, signUnderSmallKey, signWithR, withS, type Item,
 } from './support/forge.js';
+import { nodeKeys, nodeSign } from './support/ed25519.js';
 
 interface WyTest { tcId: number; msg: string; sig: string; result: string }
 interface WyGroup { publicKey: { pk: string }; tests: WyTest[] }
@@ -306,5 +308,59 @@ describe('issue 10: the kernel checks the binding itself, whatever the host says
     a.u8().fill(0xff, tmp, tmp + 64);
     expect(verify(e, victim)).toBe(true);
     expect(verify(e, forged)).toBe(false);
+  });
+});
+
+describe('issue 10, the same class of fault in signing: the expanded secret kept in WASM', () => {
+  it('is bound to all 32 seed bytes: seeds differing in one byte, alternated, sign as node:crypto does', async () => {
+    const e = await loadEngine();
+    const base = seedOf(42);
+    const m = new TextEncoder().encode('same message');
+    for (const i of [0, 1, 7, 8, 15, 16, 23, 24, 30, 31]) {
+      const other = base.slice();
+      other[i] ^= 1;
+      for (const s of [base, other, base, other]) {
+        const { priv, publicKey } = nodeKeys(s);
+        expect(Buffer.from(getPublicKeyWith(e, s)).toString('hex'), `byte ${i}`).toBe(Buffer.from(publicKey).toString('hex'));
+        expect(Buffer.from(signWith(e, m, s)).toString('hex'), `byte ${i}`).toBe(Buffer.from(nodeSign(m, priv)).toString('hex'));
+      }
+    }
+    // the all-zero seed after a forget: the wiped remembered seed must not pass for it
+    const zero = new Uint8Array(32);
+    forgetSecretWith(e);
+    expect(Buffer.from(getPublicKeyWith(e, zero)).toString('hex')).toBe(Buffer.from(nodeKeys(zero).publicKey).toString('hex'));
+  });
+
+  it('forgetSecretWith leaves no trace of the seed, a || prefix, the nonce or their hashes in WASM memory', async () => {
+    const e = await loadEngine();
+    const seed = seedOf(77);
+    const m = new TextEncoder().encode('a message to sign');
+    const h = createHash('sha512').update(seed).digest();
+    h[0] &= 248;
+    h[31] = (h[31] & 127) | 64;
+    const prefix = h.subarray(32);
+    const nonceHash = createHash('sha512').update(prefix).update(m).digest();
+    const r = le32(leToBig(nonceHash) % L);
+    // SHA-512's state keeps its words in native (little-endian) order
+    const wordSwapped = (b: Buffer) => Buffer.concat(Array.from({ length: b.length / 8 }, (_, i) => Buffer.from(b.subarray(8 * i, 8 * i + 8)).reverse()));
+    const secrets: [string, Uint8Array][] = [
+      ['seed', seed], ['a', h.subarray(0, 32)], ['prefix', prefix], ['r', r],
+      ['SHA-512(prefix || M)', nonceHash], ['SHA-512 state of the nonce hash', wordSwapped(nonceHash).subarray(0, 32)],
+    ];
+    const found = () => {
+      const mem = Buffer.from(e.memory.buffer);
+      return secrets.filter(([, s]) => mem.indexOf(Buffer.from(s)) >= 0).map(([name]) => name);
+    };
+    signWith(e, m, seed);
+    // the scan works: the kept expansion and the signature's scratch are there before
+    expect(found()).toEqual(expect.arrayContaining(['seed', 'a', 'prefix', 'r', 'SHA-512(prefix || M)']));
+    forgetSecretWith(e);
+    expect(found()).toEqual([]);
+    getPublicKeyWith(e, seed);
+    expect(found()).toEqual(expect.arrayContaining(['seed', 'a', 'prefix']));
+    forgetSecretWith(e);
+    expect(found()).toEqual([]);
+    // and signing still works afterwards
+    expect(verify(e, { signature: signWith(e, m, seed), message: m, publicKey: getPublicKeyWith(e, seed) })).toBe(true);
   });
 });
