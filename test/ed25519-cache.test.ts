@@ -201,6 +201,15 @@ describe('issue 10: verifyBatchParallel agrees with verify after poisoning', () 
     expect(parallel).toEqual(batch.map(reference));
   }, 60_000);
 
+  it('keyCacheSize sizes the workers\' caches of the shared pool (README); a bad size throws before any work', async () => {
+    const batch = Array.from({ length: 200 }, (_, i) => [attacker, sIsL, forged, victim][i % 4]);
+    for (const keyCacheSize of [1, 2, 1]) {
+      expect(await ed25519.verifyBatchParallel(batch, { threads: 2, keyCacheSize })).toEqual(batch.map(reference));
+    }
+    await expect(ed25519.verifyBatchParallel(batch, { threads: 2, keyCacheSize: 0 })).rejects.toThrow(/key cache capacity must be an integer in 1\.\.1048576, got 0/);
+    await expect(ed25519.verifyBatchParallel(batch, { threads: 2, keyCacheSize: 1.5 })).rejects.toThrow(RangeError);
+  }, 60_000);
+
   async function ed25519Parallel(items: Item[]): Promise<boolean[]> {
     return ed25519.verifyBatchParallel(items, { pool, threads: 2 });
   }
