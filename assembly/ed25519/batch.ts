@@ -61,6 +61,8 @@ const LM1: usize = memory.data(32, 16);
 
 let recs: usize = 0;
 let extra: usize = 0;
+// Numbers the batch calls (never 0) for key_table's guard of the slots records point into.
+let call: u32 = 0;
 
 @inline function rec(i: i32): usize {
   return recs + <usize>i * REC_SIZE;
@@ -70,8 +72,9 @@ function prepare(i: i32, sig: usize, pk: usize, slot: usize, msg: usize, len: us
   const r = rec(i);
   store<i32>(r + R_STATUS, 0);
   store<i32>(r + R_READY, 0);
+  // Bind the slot before any reject (see verify_one).
+  const at = key_table(slot, pk, call);
   if (!sc_is_canonical(sig + 32)) return;
-  const at = key_table(slot, pk);
   if (at == 0) return;
   if (!p3_decode_zip215(RP, sig)) return;
   store<u32>(r + R_ATAB, <u32>at);
@@ -279,6 +282,7 @@ export function verify_batch(
   }
   recs = scratch;
   extra = scratch + <usize>n * REC_SIZE;
+  call = call == u32.MAX_VALUE ? 1 : call + 1;
   let allDecoded = true;
   for (let i = 0; i < n; i++) {
     const iu = <usize>i;

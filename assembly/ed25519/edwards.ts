@@ -32,6 +32,17 @@ const VXX: usize = memory.data(40, 16);
 const RECIP: usize = memory.data(40, 16);
 const E1: usize = memory.data(40, 16);
 
+/** Erases the point-arithmetic scratch (fe_wipe erases the field's). */
+export function edwards_wipe(): void {
+  memory.fill(T0, 0, 40);
+  memory.fill(U, 0, 40);
+  memory.fill(V, 0, 40);
+  memory.fill(W, 0, 40);
+  memory.fill(VXX, 0, 40);
+  memory.fill(RECIP, 0, 40);
+  memory.fill(E1, 0, 40);
+}
+
 export function p3_identity(p: usize): void {
   fe_zero(X(p)); fe_one(Y(p)); fe_one(Z(p)); fe_zero(T(p));
 }

@@ -15,6 +15,16 @@ const T3: usize = memory.data(40, 16);
 const BYTES: usize = memory.data(32, 16);
 const BYTES2: usize = memory.data(32, 16);
 
+/** Erases the exponentiation scratch. */
+export function fe_wipe(): void {
+  memory.fill(T0, 0, 40);
+  memory.fill(T1, 0, 40);
+  memory.fill(T2, 0, 40);
+  memory.fill(T3, 0, 40);
+  memory.fill(BYTES, 0, 32);
+  memory.fill(BYTES2, 0, 32);
+}
+
 @inline export function fe_copy(h: usize, f: usize): void {
   memory.copy(h, f, 40);
 }

@@ -1,6 +1,11 @@
 // Signed-digit recodings of 256-bit little-endian scalars.
 const WORDS: usize = memory.data(48, 16);
 
+/** Erases the copy of the last scalar recoded (radix64 recodes secret scalars). */
+export function recode_wipe(): void {
+  memory.fill(WORDS, 0, 48);
+}
+
 /**
  * Width-w NAF into 256 i8 digits: every non-zero digit is odd, |d| < 2^(w-1), and any w
  * consecutive digits hold at most one non-zero. Needs the scalar < 2^255. Variable time.

@@ -15,6 +15,17 @@ const ZERO32: usize = memory.data(32, 16);
 
 const M21: i64 = 0x1fffff;
 
+/** Erases the limbs left by the last operation (signing multiplies the secret scalar). */
+export function sc_wipe(): void {
+  memory.fill(S, 0, 24 * 8);
+  memory.fill(A, 0, 12 * 8);
+  memory.fill(B, 0, 12 * 8);
+  memory.fill(C, 0, 12 * 8);
+  memory.fill(PAD, 0, 80);
+  memory.fill(U, 0, 12 * 8);
+  memory.fill(V, 0, 12 * 8);
+}
+
 @inline function sl(i: i32): usize {
   return S + (<usize>i << 3);
 }

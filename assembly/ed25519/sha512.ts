@@ -64,6 +64,15 @@ function compress(block: usize): void {
   store<u64>(H, load<u64>(H, 56) + h, 56);
 }
 
+/** Erases the state, schedule and buffer (they hold the last input, e.g. a seed). */
+export function sha512_wipe(): void {
+  memory.fill(H, 0, 64);
+  memory.fill(W, 0, 640);
+  memory.fill(BUF, 0, 128);
+  bufLen = 0;
+  total = 0;
+}
+
 export function sha512_init(): void {
   memory.copy(H, IV, 64);
   bufLen = 0;

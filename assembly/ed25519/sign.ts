@@ -4,11 +4,12 @@
 // branch-free scalar arithmetic of scalar.ts.
 import { SIGN_B, SIGN_COLS, SIGN_ROWS, ensure_base_tables } from './basepoint';
 import {
-  NIELS_SIZE, niels_cmov, niels_cneg, niels_identity, p1p1_to_p3, p3_identity, p3_madd, p3_tobytes,
+  NIELS_SIZE, edwards_wipe, niels_cmov, niels_cneg, niels_identity, p1p1_to_p3, p3_identity, p3_madd, p3_tobytes,
 } from './edwards';
-import { radix64 } from './recode';
-import { sc_muladd, sc_reduce64 } from './scalar';
-import { sha512_final, sha512_init, sha512_update } from './sha512';
+import { fe_wipe } from './field';
+import { radix64, recode_wipe } from './recode';
+import { sc_muladd, sc_reduce64, sc_wipe } from './scalar';
+import { sha512_final, sha512_init, sha512_update, sha512_wipe } from './sha512';
 import { challenge } from './verify';
 
 const E: usize = memory.data(64, 16);
@@ -53,6 +54,8 @@ export function base_mult(out: usize, s: usize): void {
   }
 }
 
+// The remembered expansion is used only for the very seed it came from: all 32 bytes are
+// compared (the class of fault of issue 10, where a cache entry outlived its binding).
 function same_seed(seed: usize): bool {
   let d: u64 = 0;
   for (let i: usize = 0; i < 32; i += 8) d |= load<u64>(seed + i) ^ load<u64>(LAST_SEED + i);
@@ -62,6 +65,7 @@ function same_seed(seed: usize): bool {
 // RFC 8032 5.1.5: h = SHA-512(seed); a = clamp(h[0..32]); prefix = h[32..64]; A = [a]B.
 function expand(seed: usize): void {
   if (same_seed(seed)) return;
+  haveLast = false;
   sha512_init();
   sha512_update(seed, 32);
   sha512_final(H64);
@@ -98,10 +102,25 @@ export function sign(out: usize, seed: usize, msg: usize, len: usize): void {
   memory.copy(out, RB, 32);
 }
 
-/** Erases the remembered expanded key. */
+/**
+ * Erases the remembered expanded key and everything the last key expansion or signature
+ * left in scratch: the SHA-512 state and output (a || prefix, or the nonce hash), the
+ * nonce r, the recoded digits, the selected table entries, the scalar limbs of k a + r.
+ */
 export function forget_key(): void {
   memory.fill(LAST_SEED, 0, 32);
   memory.fill(LAST_A, 0, 32);
   memory.fill(LAST_PREFIX, 0, 32);
   haveLast = false;
+  memory.fill(E, 0, 64);
+  memory.fill(SEL, 0, 120);
+  memory.fill(ACC, 0, 160);
+  memory.fill(T1, 0, 160);
+  memory.fill(H64, 0, 64);
+  memory.fill(RS, 0, 32);
+  sha512_wipe();
+  sc_wipe();
+  recode_wipe();
+  fe_wipe();
+  edwards_wipe();
 }

@@ -60,10 +60,12 @@ function double_scalar(acc: usize, na: usize, at: usize, nb: usize): void {
 
 /** ZIP215 verification of one signature; slot: see keys.ts. */
 export function verify_one(sig: usize, pk: usize, slot: usize, msg: usize, len: usize): bool {
+  // The slot is bound before any reject, so that a slot the host handed out always holds the
+  // key it was handed out for (issue 10); key_table checks the binding either way.
+  const at = key_table(slot, pk, 0);
   if (!sc_is_canonical(sig + 32)) return false;
-  ensure_base_tables();
-  const at = key_table(slot, pk);
   if (at == 0) return false;
+  ensure_base_tables();
   if (!p3_decode_zip215(RP, sig)) return false;
   challenge(K, sig, pk, msg, len);
   wnaf(NA, K, 5);

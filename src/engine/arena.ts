@@ -6,6 +6,8 @@
  */
 export class Arena {
   private top: number;
+  // Nothing below it is ever released (see reserve).
+  private floor = 0;
   private u8View: Uint8Array;
 
   constructor(
@@ -33,12 +35,23 @@ export class Arena {
     return ptr;
   }
 
+  /**
+   * Allocates `size` bytes that no `release` frees, even one of a mark taken before: memory
+   * that must outlive every call (the Ed25519 key cache trusts its slots' contents) must
+   * never be handed out again for a caller's temporaries.
+   */
+  reserve(size: number, alignment = 16): number {
+    const ptr = this.alloc(size, alignment);
+    this.floor = this.top;
+    return ptr;
+  }
+
   mark(): number {
     return this.top;
   }
 
   release(mark: number): void {
-    this.top = mark;
+    this.top = Math.max(mark, this.floor);
   }
 
   /** A view of the whole memory; re-created when memory has grown. */

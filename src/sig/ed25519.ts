@@ -37,14 +37,14 @@ interface State {
   cache: KeyCache;
 }
 
-/** Decoded public keys kept per engine (each slot takes 1296 bytes of WASM memory). */
+/** Decoded public keys kept per engine (each slot takes 1328 bytes of WASM memory). */
 export const DEFAULT_KEY_CACHE_SIZE = 4096;
 
 const states = new WeakMap<Engine, State>();
 
 function newCache(e: Engine, k: Kernels, capacity: number): KeyCache {
   const slotSize = k.ed25519_slot_size();
-  const base = e.arena.alloc(slotSize * capacity, 16);
+  const base = e.arena.reserve(slotSize * capacity, 16);
   e.arena.u8().fill(0, base, base + slotSize * capacity);
   return new KeyCache(base, capacity, slotSize);
 }
@@ -59,14 +59,18 @@ function state(e: Engine): State {
   return s;
 }
 
+export function checkKeyCacheSize(capacity: unknown): asserts capacity is number {
+  if (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > 1 << 20) {
+    throw new RangeError(`key cache capacity must be an integer in 1..${1 << 20}, got ${String(capacity)}`);
+  }
+}
+
 /**
- * Replaces the key cache of an engine by one of `capacity` keys (1296 bytes of WASM memory
+ * Replaces the key cache of an engine by one of `capacity` keys (1328 bytes of WASM memory
  * each). The old slots are not returned to the arena: call this rarely, ideally once.
  */
 export function setKeyCacheSizeWith(e: Engine, capacity: number): void {
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
-    throw new RangeError(`key cache capacity must be an integer in 1..${1 << 20}, got ${capacity}`);
-  }
+  checkKeyCacheSize(capacity);
   const s = state(e);
   s.cache = newCache(e, s.k, capacity);
 }
@@ -201,6 +205,10 @@ function runBatch(e: Engine, items: SignedItem[], detailed: boolean): { ok: bool
     const slotSize = cache.slotSize;
     const extra = overflow ? a.alloc(overflow * slotSize) : 0;
     const mem = a.u8();
+    // Scratch slots reuse arena memory an earlier call may have filled with a peer's bytes:
+    // they are force-filled (bit 0), and cleared so that the kernel's guard against a slot
+    // bound twice in one call (keys.ts) never reads a forged header.
+    if (overflow) mem.fill(0, extra, extra + overflow * slotSize);
     const dv = new DataView(mem.buffer);
     let o = 0;
     let x = 0;

@@ -4,7 +4,7 @@ import { defaultThreads, sharedPool, type WorkerPool } from '../engine/workers.j
 import type { VerifyJob } from './jobs.js';
 import {
   getPublicKeyWith, randomSecretKey, signWith, verifyBatchDetailedWith, verifyBatchWith, verifyWith,
-  checkItems, type SignedItem,
+  checkItems, checkKeyCacheSize, type SignedItem,
 } from './ed25519.js';
 import { packItems } from './jobs.js';
 
@@ -13,6 +13,11 @@ export interface ParallelOptions {
   threads?: number;
   /** A pool to use instead of the process-wide one. */
   pool?: WorkerPool;
+  /**
+   * Key cache size of each worker that runs a chunk (default: left as it is, initially
+   * DEFAULT_KEY_CACHE_SIZE); a change reserves new WASM memory in the worker, so keep it fixed.
+   */
+  keyCacheSize?: number;
 }
 
 /** Below this many items per thread, splitting costs more than it saves. */
@@ -26,6 +31,8 @@ async function verifyBatchParallel(items: SignedItem[], options: ParallelOptions
   checkItems(items);
   const threads = options.threads ?? (await defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  const { keyCacheSize } = options;
+  if (keyCacheSize !== undefined) checkKeyCacheSize(keyCacheSize);
   const chunks = Math.max(1, Math.min(threads, Math.floor(items.length / MIN_PER_THREAD)));
   if (chunks === 1 && !options.pool) return verifyBatchDetailedWith(engine(), items);
   const pool = options.pool ?? (await sharedPool(chunks));
@@ -33,6 +40,7 @@ async function verifyBatchParallel(items: SignedItem[], options: ParallelOptions
   const jobs: Promise<Uint8Array>[] = [];
   for (let c = 0; c < items.length; c += per) {
     const job: VerifyJob = packItems(items.slice(c, c + per));
+    if (keyCacheSize !== undefined) job.keyCacheSize = keyCacheSize;
     jobs.push(pool.run<Uint8Array>('ed25519.verifyBatch', job));
   }
   const out: boolean[] = [];

@@ -1,6 +1,6 @@
 // Worker job kind of Ed25519: detailed batch verification of one packed chunk.
 import { registerJob, type JobContext } from '../engine/jobs.js';
-import { verifyBatchDetailedWith, type SignedItem } from './ed25519.js';
+import { keyCacheOf, setKeyCacheSizeWith, verifyBatchDetailedWith, type SignedItem } from './ed25519.js';
 
 /** A chunk of items packed into three buffers (cheap to post, no per-item objects). */
 export interface VerifyJob {
@@ -11,6 +11,8 @@ export interface VerifyJob {
   /** Messages back to back; item i is messages[offsets[i] .. offsets[i + 1]). */
   messages: Uint8Array;
   offsets: Uint32Array;
+  /** When set, the worker first resizes its key cache to this many keys (if it differs). */
+  keyCacheSize?: number;
 }
 
 export function packItems(items: SignedItem[]): VerifyJob {
@@ -51,6 +53,9 @@ export function unpackItems(job: VerifyJob): SignedItem[] {
 
 /** Returns one byte per item: 1 valid, 0 invalid. */
 function verifyJob(job: VerifyJob, ctx: JobContext): Uint8Array {
+  if (job.keyCacheSize !== undefined && keyCacheOf(ctx.engine).capacity !== job.keyCacheSize) {
+    setKeyCacheSizeWith(ctx.engine, job.keyCacheSize);
+  }
   const flags = verifyBatchDetailedWith(ctx.engine, unpackItems(job));
   return Uint8Array.from(flags, (f) => (f ? 1 : 0));
 }

@@ -1,8 +1,12 @@
 /**
- * A bounded LRU of decoded public keys. The decoded form (status and the table
- * [1, 3, ..., 15] A, see assembly/ed25519/keys.ts) lives in WASM memory in fixed slots;
- * this class only maps key bytes to slot addresses. A key that is seen again skips its
- * decompression and its table.
+ * A bounded LRU of decoded public keys. The decoded form (status, the 32 key bytes it was
+ * decoded from, and the table [1, 3, ..., 15] A, see assembly/ed25519/keys.ts) lives in WASM
+ * memory in fixed slots; this class only maps key bytes to slot addresses. A key that is
+ * seen again skips its decompression and its table.
+ *
+ * The map is a hint, never trusted for correctness: the kernel uses a slot only when the
+ * key bytes stored in it equal the key it is handed, and decodes afresh otherwise. So a call
+ * that ends early (a reject, a throw before the kernel ran) can cost a decode, not a verdict.
  */
 export class KeyCache {
   private readonly map = new Map<string, number>();
