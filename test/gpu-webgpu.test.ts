@@ -214,4 +214,17 @@ describe('WGSL sha256d scanner in headless Chromium', () => {
     expect(r.bothRates.webgpu).toBeGreaterThan(0);
     expect(r.auto).toEqual({ nonce: v.nonce, backend: adapter!.fallback ? 'wasm' : 'webgpu' });
   }, 120_000);
+
+  it('the gpu bench measurement (bench/gpu-measure.js) gives both rates in the page', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    // A string, so that vitest does not rewrite the page's import().
+    const m: any = await page.evaluate(`import('/bench/gpu-measure.js').then((b) => b.measureGpu(window.hashlane, { rounds: 1, ms: 200 }))`);
+    expect(m.adapter.name).toBe(adapter!.name);
+    expect(m.gpu).toHaveLength(1);
+    expect(m.gpuMedian).toBeGreaterThan(0);
+    expect(m.wasmMedian).toBeGreaterThan(0);
+    // The tuner settled on a dispatch size within its bounds.
+    expect(m.dispatchSize).toBeGreaterThanOrEqual(1024);
+    expect(m.dispatchSize % 64).toBe(0);
+  }, 60_000);
 });
