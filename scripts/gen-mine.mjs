@@ -168,7 +168,14 @@ for (const n of nodes) {
 const hex = (v) => `0x${v.toString(16).padStart(8, '0')}`;
 let lanesOps = 0;
 
-function scalarExpr(n, ref) {
+// One u32 per nonce; the dialects differ only in how they write a rotate and a shift.
+const SHIFTS = {
+  as: { rotr: (a, k) => `rotr<u32>(${a}, ${k})`, shr: (a, k) => `${a} >>> ${k}` },
+  ts: { rotr: (a, k) => `rotr(${a}, ${k})`, shr: (a, k) => `${a} >>> ${k}` },
+  wgsl: { rotr: (a, k) => `rotr(${a}, ${k}u)`, shr: (a, k) => `${a} >> ${k}u` },
+};
+
+function scalarExpr(n, ref, dialect = 'as') {
   const [a, b, m] = n.args.map(ref);
   switch (n.op) {
     case 'xor': return `${a} ^ ${b}`;
@@ -176,8 +183,8 @@ function scalarExpr(n, ref) {
     case 'or': return `${a} | ${b}`;
     case 'add': return `${a} + ${b}`;
     case 'sel': return `(${a} & ${m}) | (${b} & ~${m})`;
-    case 'rotr': return `rotr<u32>(${a}, ${n.n})`;
-    case 'shr': return `${a} >>> ${n.n}`;
+    case 'rotr': return SHIFTS[dialect].rotr(a, n.n);
+    case 'shr': return SHIFTS[dialect].shr(a, n.n);
   }
   throw new Error(`no scalar form for ${n.op}`);
 }
@@ -301,33 +308,8 @@ console.log(`assembly/mine/rounds.generated.ts: ${slot.size} job words, ${lanesO
 // wraps, as the kernel needs; every per-nonce expression has a runtime operand, so none is
 // a constant expression (whose overflow WGSL would refuse).
 
-function tsExpr(n, ref) {
-  const [a, b, m] = n.args.map(ref);
-  switch (n.op) {
-    case 'xor': return `(${a} ^ ${b}) >>> 0`;
-    case 'and': return `(${a} & ${b}) >>> 0`;
-    case 'or': return `(${a} | ${b}) >>> 0`;
-    case 'add': return `(${a} + ${b}) >>> 0`;
-    case 'sel': return `((${a} & ${m}) | (${b} & ~${m})) >>> 0`;
-    case 'rotr': return `rotr(${a}, ${n.n})`;
-    case 'shr': return `${a} >>> ${n.n}`;
-  }
-  throw new Error(`no TypeScript form for ${n.op}`);
-}
-
-function wgslExpr(n, ref) {
-  const [a, b, m] = n.args.map(ref);
-  switch (n.op) {
-    case 'xor': return `${a} ^ ${b}`;
-    case 'and': return `${a} & ${b}`;
-    case 'or': return `${a} | ${b}`;
-    case 'add': return `${a} + ${b}`;
-    case 'sel': return `(${a} & ${m}) | (${b} & ~${m})`;
-    case 'rotr': return `rotr(${a}, ${n.n}u)`;
-    case 'shr': return `${a} >> ${n.n}u`;
-  }
-  throw new Error(`no WGSL form for ${n.op}`);
-}
+// JS numbers are not u32: every op but the unsigned shifts is wrapped back with >>> 0.
+const tsExpr = (n, ref) => (n.op === 'rotr' || n.op === 'shr' ? scalarExpr(n, ref, 'ts') : `(${scalarExpr(n, ref, 'ts')}) >>> 0`);
 
 const tsPrep = [];
 for (const n of nodes) {
@@ -350,7 +332,7 @@ for (const [id, s] of slot) wgslBody.push(`  let j${s} = jobs[base + ${s}u];`);
   };
   for (const n of nodes) {
     if (!live.has(n.id) || n.kind !== 'L' || n.op === 'input') continue;
-    wgslBody.push(`  let ${n.id} = ${wgslExpr(n, ref)};`);
+    wgslBody.push(`  let ${n.id} = ${scalarExpr(n, ref, 'wgsl')};`);
   }
 }
 
