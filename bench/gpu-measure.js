@@ -10,14 +10,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * @param {any} hl the hashlane module (ready() resolved)
- * @param {{ rounds?: number, ms?: number }} [opts]
+ * @param {{ rounds?: number, ms?: number, scanner?: any }} [opts] `scanner`: a GpuScanner to use
+ *   (and leave open) instead of a fresh one on the runtime's adapter
  * @returns {Promise<{ adapter: any, gpu: number[], wasm: number[], gpuMedian: number, wasmMedian: number, dispatchSize: number }>}
  */
 export async function measureGpu(hl, opts = {}) {
   const rounds = opts.rounds ?? 5;
   const ms = opts.ms ?? 1500;
   const header = new Uint8Array(HEADER_HEX.match(/../g).map((x) => parseInt(x, 16)));
-  const scanner = await hl.GpuScanner.create({ allowFallback: true });
+  const scanner = opts.scanner ?? (await hl.GpuScanner.create({ allowFallback: true }));
   const pool = await hl.WorkerPool.create({ size: 1 });
   const rate = { gpu: 1e5, wasm: 1e6 };
   let at = 0;
@@ -54,7 +55,7 @@ export async function measureGpu(hl, opts = {}) {
     }
     return { adapter: scanner.adapter, gpu, wasm, gpuMedian: median(gpu), wasmMedian: median(wasm), dispatchSize: scanner.dispatchSize };
   } finally {
-    scanner.destroy();
+    if (!opts.scanner) scanner.destroy();
     await pool.terminate();
   }
 }

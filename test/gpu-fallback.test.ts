@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuScanner, GpuUnavailableError, WorkerPool, bitsToTarget, defaultAdapter, mine, ready, toDisplayHex, type MineProgress } from '../dist/index.js';
 import { describeAdapter, probeAdapter } from '../dist/gpu/scanner.js';
+import { resolveBackend } from '../dist/pow/miner.js';
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/bitcoin-headers.json', import.meta.url), 'utf8')).headers as { height: number; header_hex: string; hash: string; nonce: number }[];
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -54,6 +55,17 @@ describe('mine() without WebGPU', () => {
     await expect(mine(header, target, { backend: 'both', pool, threads: 2 })).rejects.toThrow(/backend 'both' needs WebGPU.*navigator\.gpu is absent/);
     await expect(mine(header, target, { backend: 'cuda' as never })).rejects.toThrow(/backend must be one of auto, wasm, webgpu, both, got cuda/);
     await expect(GpuScanner.create()).rejects.toThrow(/no navigator\.gpu/);
+  });
+
+  it('auto takes a hardware scanner alone and leaves a software one to the workers', async () => {
+    const scanner = (fallback: boolean) => ({ adapter: { name: 'test', vendor: '', architecture: '', description: '', fallback } }) as unknown as GpuScanner;
+    const hw = scanner(false);
+    expect(await resolveBackend('auto', hw)).toEqual({ gpu: hw, wasm: false });
+    expect(await resolveBackend('auto', scanner(true))).toEqual({ gpu: null, wasm: true });
+    const sw = scanner(true);
+    expect(await resolveBackend('webgpu', sw)).toEqual({ gpu: sw, wasm: false });
+    expect(await resolveBackend('both', sw)).toEqual({ gpu: sw, wasm: true });
+    expect(await resolveBackend('wasm', hw)).toEqual({ gpu: null, wasm: true });
   });
 
   it('a WebGPU entry point with no adapter, a failing one, or only a software one is unavailable', async () => {

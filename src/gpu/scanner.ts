@@ -70,9 +70,11 @@ const MAP_READ = 0x1;
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
 // One dispatch: at most this many invocations (2^26 keeps a 64-wide 2D grid well inside the limits).
 const MAX_DISPATCH = 2 ** 26;
-const MIN_DISPATCH = WORKGROUP_SIZE * 16;
-// Windows per dispatch in scanWindows (each has its own job table and result words).
+const MIN_DISPATCH = WORKGROUP_SIZE * 4;
+// Windows per dispatch in scanWindows (each has its own job table and result words), and the
+// nonces it packs into one dispatch at least: its callers want throughput, not responsiveness.
 const MAX_WINDOWS = 4096;
+const MIN_PACK = 4096;
 
 function defaultGpu(): GPU | undefined {
   return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
@@ -109,6 +111,7 @@ export class GpuScanner {
   private lost: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private batch: number;
+  private readonly recent: number[] = [];
 
   private constructor(
     readonly adapter: GpuAdapterInfo,
@@ -162,6 +165,11 @@ export class GpuScanner {
   /** Nonces per dispatch at present (tuned after every dispatch of scan()). */
   get dispatchSize(): number {
     return this.batch;
+  }
+
+  /** Milliseconds of the last (up to 16) full-size dispatches of scan(), read-back included. */
+  get recentDispatchMs(): number[] {
+    return [...this.recent];
   }
 
   /**
@@ -218,7 +226,7 @@ export class GpuScanner {
         let n = 0;
         while (i + n < jobs.length && n < MAX_WINDOWS) {
           const p = Math.max(per, jobs[i + n]!.count, 1);
-          if (n > 0 && p * (n + 1) > Math.max(this.batch, MIN_DISPATCH)) break;
+          if (n > 0 && p * (n + 1) > Math.max(this.batch, MIN_PACK)) break;
           per = p;
           n++;
         }
@@ -265,6 +273,8 @@ export class GpuScanner {
   /** Aim the next dispatch at dispatchMs, changing by at most 4x a step. */
   private tune(n: number, ms: number): void {
     if (n < this.batch) return; // a short tail says nothing about the rate
+    this.recent.push(ms);
+    if (this.recent.length > 16) this.recent.shift();
     const want = ms < 1 ? n * 4 : (n * this.dispatchMs) / ms;
     const next = Math.min(n * 4, Math.max(n / 4, want));
     this.batch = Math.min(MAX_DISPATCH, Math.max(MIN_DISPATCH, Math.round(next / WORKGROUP_SIZE) * WORKGROUP_SIZE));
