@@ -1,7 +1,7 @@
 // The browser mining page: wires the work sources, the miner and the display together.
 // Query parameters (for links and tests): mode=standalone|connected, ws=<url>, threads=<n>,
 // backend=auto|wasm|webgpu|both, chain=devnet|regtest (standalone), autostart=1.
-import { regtestParams } from '../chain/params.js';
+import { devnetParams, regtestParams } from '../chain/params.js';
 import { engine, ready, simdSupported } from '../engine/index.js';
 import { defaultAdapter, sharedGpuScanner, type GpuAdapterInfo } from '../gpu/scanner.js';
 import { sha256d } from '../hash/index.js';
@@ -57,6 +57,8 @@ const wsDefault = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location
 const hwThreads = Math.max(1, navigator.hardwareConcurrency || 1);
 const BACKENDS: MineBackend[] = ['auto', 'wasm', 'webgpu', 'both'];
 const backendParam = params.get('backend') as MineBackend | null;
+// The standalone chain: the devnet, or regtest (a trivial target, for a slow software GPU).
+const standaloneParams = params.get('chain') === 'regtest' ? regtestParams : devnetParams;
 
 const state: AppState = {
   backend: '',
@@ -178,8 +180,8 @@ async function start(): Promise<void> {
     if (!source || source.mode !== state.mode) {
       source?.close();
       work = null;
-      source = state.mode === 'connected' ? new ConnectedSource(($('ws-url') as HTMLInputElement).value || wsDefault) : new StandaloneSource(params.get('chain') === 'regtest' ? regtestParams : undefined);
-      setStatus(state.mode === 'connected' ? `connecting to ${(source as ConnectedSource).url}…` : 'creating a devnet chain in this page…');
+      source = state.mode === 'connected' ? new ConnectedSource(($('ws-url') as HTMLInputElement).value || wsDefault) : new StandaloneSource(standaloneParams);
+      setStatus(state.mode === 'connected' ? `connecting to ${(source as ConnectedSource).url}…` : `creating a ${standaloneParams.name} chain in this page…`);
       state.running = true;
       await source.open(onWork, setStatus);
     } else {
@@ -187,7 +189,7 @@ async function start(): Promise<void> {
       if (work) miner.start(work);
       else source.refresh();
     }
-    if (state.mode === 'standalone') setStatus('mining the in-page devnet');
+    if (state.mode === 'standalone') setStatus(`mining the in-page ${standaloneParams.name}`);
   } catch (err) {
     source = null;
     fail(err);
