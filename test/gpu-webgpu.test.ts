@@ -215,6 +215,31 @@ describe('WGSL sha256d scanner in headless Chromium', () => {
     expect(r.auto).toEqual({ nonce: v.nonce, backend: adapter!.fallback ? 'wasm' : 'webgpu' });
   }, 120_000);
 
+  it('a destroyed device fails with GpuUnavailableError, and bad input with typed errors', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    const r = await page.evaluate(async () => {
+      const w = window as unknown as PageApi;
+      const catchName = (p: Promise<unknown>) => p.then(() => 'resolved', (e: Error) => `${e.name}: ${e.message}`);
+      const g = await w.hashlane.GpuScanner.create({ allowFallback: true });
+      g.destroy();
+      return {
+        gone: await catchName(g.scan(new Uint8Array(80), 0n, 0, 1000)),
+        short: await catchName(w.scanner.scan(new Uint8Array(79), 0n, 0, 10)),
+        range: await catchName(w.scanner.scan(new Uint8Array(80), 0n, 2 ** 32 - 5, 10)),
+        target: await catchName(w.scanner.scan(new Uint8Array(80), 1n << 256n, 0, 10)),
+        big: await catchName(w.scanner.scanWindows([{ header: new Uint8Array(80), target: 0n, start: 0, count: 2 ** 21 }])),
+        // The page's scanner still works after all that.
+        after: await w.scanner.scan(new Uint8Array(80), (1n << 256n) - 1n, 7, 10),
+      };
+    });
+    expect(r.gone).toMatch(/^GpuUnavailableError: the GPU device \(.*\) is gone: destroyed/);
+    expect(r.short).toMatch(/^HeaderError: header must be 80 bytes/);
+    expect(r.range).toMatch(/^RangeError: count/);
+    expect(r.target).toMatch(/^RangeError: value must be in \[0, 2\^256\)/);
+    expect(r.big).toMatch(/^RangeError: windows\[0\]\.count must be at most 2\^20/);
+    expect(r.after).toMatchObject({ nonce: 7, hashes: 1 });
+  });
+
   it('tunes its dispatches to about 25 ms each on this adapter', async (ctx) => {
     if (!adapter) return ctx.skip();
     const r = await page.evaluate(async () => {

@@ -119,6 +119,16 @@ describe('browser mining page', () => {
     await page.close();
   });
 
+  it('a link asking for the webgpu backend where there is no adapter says so and mines on the workers', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&backend=webgpu`);
+    const s = await appState(page);
+    expect(s).toMatchObject({ mineBackend: 'wasm', activeBackends: ['wasm'], gpuAdapter: null, error: null });
+    expect(s.status).toMatch(/webgpu is unavailable \(backend 'webgpu' needs WebGPU/);
+    expect(await page.locator('#gpu-info').textContent()).toBe('no WebGPU adapter');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('standalone mode mines devnet blocks (one with a signed transfer) with 2 workers, shows rates, screenshot', async () => {
     const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&threads=2&autostart=1`);
     // Block 1 pays the page's key; block 2 also carries the page's first signed transfer.

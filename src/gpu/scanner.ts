@@ -176,7 +176,7 @@ export class GpuScanner {
    * Scans nonces [start, start + count) of `header` in dispatches of about `dispatchMs` and
    * returns the first nonce whose sha256d <= target (as scanNonces does on the CPU).
    */
-  scan(header: Uint8Array, target: bigint, start: number, count: number, options: GpuScanOptions = {}): Promise<GpuWindowResult> {
+  async scan(header: Uint8Array, target: bigint, start: number, count: number, options: GpuScanOptions = {}): Promise<GpuWindowResult> {
     assertHeaderBytes(header);
     const t = this.targetBytes(target);
     checkRange(start, count);
@@ -211,7 +211,7 @@ export class GpuScanner {
    * Scans many small windows, packed into few dispatches (each window has its own job), for
    * cross-checks against the WASM scanner. Each window's count must be at most 2^20.
    */
-  scanWindows(windows: readonly GpuWindow[]): Promise<GpuWindowResult[]> {
+  async scanWindows(windows: readonly GpuWindow[]): Promise<GpuWindowResult[]> {
     const jobs = windows.map((w, i) => {
       assertHeaderBytes(w.header, `windows[${i}].header`);
       checkRange(w.start, w.count);
@@ -250,6 +250,11 @@ export class GpuScanner {
       }
       return out;
     });
+  }
+
+  /** Why the device is gone (lost or destroyed), or null while it works. */
+  get lostReason(): string | null {
+    return this.lost;
   }
 
   /** Frees the device; later calls throw GpuUnavailableError. */
@@ -347,12 +352,19 @@ export function defaultAdapter(): Promise<GpuAdapterInfo | null> {
  * accepted: callers decide with `adapter.fallback`); null where there is no WebGPU adapter.
  */
 export function sharedGpuScanner(): Promise<GpuScanner | null> {
-  if (!shared) {
-    shared = GpuScanner.create({ allowFallback: true }).catch((err) => {
-      if (err instanceof GpuUnavailableError) return null;
-      shared = null;
-      throw err;
+  if (shared) {
+    // A lost device (driver reset, GPU process crash) is replaced on the next call.
+    const current = shared;
+    return current.then((s) => {
+      if (!s?.lostReason) return s;
+      if (shared === current) shared = null;
+      return sharedGpuScanner();
     });
   }
+  shared = GpuScanner.create({ allowFallback: true }).catch((err) => {
+    if (err instanceof GpuUnavailableError) return null;
+    shared = null;
+    throw err;
+  });
   return shared;
 }
