@@ -29,7 +29,7 @@ export {
   parseStratumUrl,
   buildHeader as buildStratumHeader,
 } from './pow/index.js';
-export type { BlockHeader, MineOptions, MineProgress, MineResult, ScanResult, StratumJob, StratumOptions, StratumStats, StratumTransport } from './pow/index.js';
+export type { BlockHeader, MineBackend, MineOptions, MineProgress, MineResult, ScanResult, StratumJob, StratumOptions, StratumStats, StratumTransport } from './pow/index.js';
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
 export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
@@ -43,3 +43,6 @@ export {
   encodeTx, decodeTx, txid, encodeBlock, decodeBlock, blockHash, memoryStore, LevelStore,
 } from './chain/index.js';
 export type { Transaction, Block, ChainParams, Consensus, ChainStore, BlockTemplate, AddBlockResult } from './chain/index.js';
+// WebGPU scanner (issue 19): mine() uses it through its `backend` option.
+export { GpuScanner, GpuResultError, GpuUnavailableError, defaultAdapter } from './gpu/index.js';
+export type { GpuAdapterInfo, GpuScanOptions, GpuScannerOptions, GpuWindow, GpuWindowResult } from './gpu/index.js';

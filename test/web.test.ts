@@ -17,11 +17,16 @@ const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 interface AppState {
   backend: string;
+  mineBackend: string;
+  activeBackends: string[];
+  gpuAdapter: string | null;
+  gpuFallback: boolean;
+  gpuRate: number;
   running: boolean;
   threads: number;
   totalRate: number;
   workerRates: number[];
-  blocks: { height: number; hash: string; nonce: number; txs?: number; accepted: boolean; reason?: string }[];
+  blocks: { height: number; hash: string; nonce: number; txs?: number; accepted: boolean; reason?: string; backend: string }[];
   status: string;
   error: string | null;
 }
@@ -41,10 +46,10 @@ async function openPage(browser: Chromium, url: string): Promise<{ page: Page; e
 }
 
 /** A `hashlane node --web` process on free ports, with a fresh data dir. */
-async function startNode(): Promise<{ rpc: string; web: string; stop(): Promise<void> }> {
+async function startNode(extraArgs: string[] = []): Promise<{ rpc: string; web: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hashlane-web-node-'));
   const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-  const args = ['node', '--data-dir', dir, '--no-listen', '--rpc-port', '0', '--no-stratum', '--web', '--web-port', '0', '--no-status'];
+  const args = ['node', '--data-dir', dir, '--no-listen', '--rpc-port', '0', '--no-stratum', '--web', '--web-port', '0', '--no-status', ...extraArgs];
   const child: ChildProcess = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const stop = async () => {
@@ -110,6 +115,16 @@ describe('browser mining page', () => {
     expect(s.status).toMatch(/^ready/);
     for (const id of ['mode', 'threads', 'start', 'pause', 'chart', 'rates', 'total-rate', 'blocks']) expect(await page.locator(`#${id}`).count()).toBe(1);
     expect(await page.locator('#start').isEnabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a link asking for the webgpu backend where there is no adapter says so and mines on the workers', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&backend=webgpu`);
+    const s = await appState(page);
+    expect(s).toMatchObject({ mineBackend: 'wasm', activeBackends: ['wasm'], gpuAdapter: null, error: null });
+    expect(s.status).toMatch(/webgpu is unavailable \(backend 'webgpu' needs WebGPU/);
+    expect(await page.locator('#gpu-info').textContent()).toBe('no WebGPU adapter');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -196,5 +211,96 @@ describe('browser mining page', () => {
     // The 15% target is reported above; the assertion leaves room for a busy shared machine.
     expect(result.ratio).toBeGreaterThan(0.6);
     await page.close();
+  });
+});
+
+// The WebGPU backend on the page (issue 19). Headless Chromium without a GPU offers SwiftShader
+// with --enable-unsafe-webgpu: correct, but ~40x slower than one WASM worker, so a devnet block
+// (4 M expected hashes) would take about a minute on it alone. The GPU-only tests mine the
+// regtest chain (same chain code, trivial target); the devnet test mines with both backends.
+describe('browser mining page on WebGPU (SwiftShader)', () => {
+  let server: StaticServer;
+  let browser: Chromium;
+  let hasAdapter = false;
+  const state = (page: Page) => appState(page);
+  const waitFor = (page: Page, fn: string, timeout = 60_000) => page.waitForFunction(`(() => { const s = window.hashlaneApp.state; return ${fn}; })()`, undefined, { timeout });
+  beforeAll(async () => {
+    server = await serveStatic({ '/': pageDir });
+    browser = await launchChromium(['--enable-unsafe-webgpu']);
+    const { page } = await openPage(browser, `${server.url}/?mode=standalone`);
+    const s = await state(page);
+    hasAdapter = s.gpuAdapter !== null;
+    if (!hasAdapter) console.warn('NOTICE: page WebGPU tests skipped, Chromium offers no WebGPU adapter here');
+    await page.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('auto leaves the software adapter alone and says so; the adapter is named', async (ctx) => {
+    if (!hasAdapter) return ctx.skip();
+    const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone`);
+    const s = await state(page);
+    expect(s).toMatchObject({ mineBackend: 'auto', activeBackends: ['wasm'], gpuFallback: true });
+    expect(s.gpuAdapter).toMatch(/swiftshader/i);
+    expect(await page.locator('#gpu-info').textContent()).toContain(s.gpuAdapter!);
+    expect(await page.locator('#backend-info').textContent()).toBe('mining on wasm');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('standalone: mines regtest blocks on the GPU backend alone, GPU rate shown, screenshot', async (ctx) => {
+    if (!hasAdapter) return ctx.skip();
+    const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&chain=regtest&backend=webgpu&autostart=1`);
+    await waitFor(page, 's.blocks.filter((b) => b.accepted).length >= 3');
+    await waitFor(page, 's.gpuRate > 0', 20_000);
+    const s = await state(page);
+    expect(s.error).toBeNull();
+    expect(s.activeBackends).toEqual(['webgpu']);
+    expect(s.workerRates).toEqual([]);
+    const accepted = s.blocks.filter((b) => b.accepted);
+    expect(accepted.map((b) => b.height).slice(0, 3)).toEqual([1, 2, 3]);
+    for (const b of accepted) expect(b.backend).toBe('webgpu');
+    expect(await page.locator('#gpu-row').isVisible()).toBe(true);
+    expect(await page.locator('#blocks li').first().textContent()).toMatch(/\[standalone, webgpu\]/);
+    await page.screenshot({ path: `${artifacts}web-webgpu-standalone.png`, fullPage: true });
+    await page.evaluate(() => (window as unknown as { hashlaneApp: { pause(): void } }).hashlaneApp.pause());
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('standalone devnet with both backends: WASM worker and GPU side by side, each with its rate', async (ctx) => {
+    if (!hasAdapter) return ctx.skip();
+    const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&backend=both&threads=1&autostart=1`);
+    await waitFor(page, 's.gpuRate > 0 && s.workerRates.length === 1 && s.workerRates[0] > 0', 30_000);
+    await waitFor(page, 's.blocks.some((b) => b.accepted)');
+    const s = await state(page);
+    expect(s.error).toBeNull();
+    expect(s.activeBackends).toEqual(['wasm', 'webgpu']);
+    expect(s.blocks.find((b) => b.accepted)).toMatchObject({ height: 1, accepted: true });
+    await page.screenshot({ path: `${artifacts}web-both-devnet.png`, fullPage: true });
+    await page.evaluate(() => (window as unknown as { hashlaneApp: { pause(): void } }).hashlaneApp.pause());
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('connected mode: a block the page found on the GPU is accepted by a node', async (ctx) => {
+    if (!hasAdapter) return ctx.skip();
+    const node = await startNode(['--chain', 'regtest']);
+    try {
+      const { page, errors } = await openPage(browser, `${node.web}?mode=connected&backend=webgpu&autostart=1`);
+      await waitFor(page, 's.blocks.some((b) => b.accepted)');
+      const s = await state(page);
+      expect(s.error).toBeNull();
+      const block = s.blocks.find((b) => b.accepted)!;
+      expect(block).toMatchObject({ height: 1, backend: 'webgpu' });
+      expect(await rpc(node.rpc, 'getblockhash', [1])).toBe(block.hash);
+      await page.evaluate(() => (window as unknown as { hashlaneApp: { pause(): void } }).hashlaneApp.pause());
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await node.stop();
+    }
   });
 });

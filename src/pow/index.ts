@@ -5,7 +5,7 @@ export * from './header.js';
 export { scanNonces, scanNoncesWith, headerHash, headerHashWith } from './scan.js';
 export type { ScanResult } from './scan.js';
 export { mine } from './miner.js';
-export type { MineOptions, MineProgress, MineResult } from './miner.js';
+export type { MineBackend, MineOptions, MineProgress, MineResult } from './miner.js';
 export * from './stratum-job.js';
 export { StratumClient, StratumAuthError, parseStratumUrl } from './stratum.js';
 export type { StratumConnection, StratumHandlers, StratumOptions, StratumStats, StratumTransport } from './stratum.js';

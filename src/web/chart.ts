@@ -1,16 +1,21 @@
-// Hash rate over time on a canvas: one thin line per worker, a thick line for the total.
+// Hash rate over time on a canvas: one thin line per worker, a dashed line for the WebGPU
+// scanner when it runs, a thick line for the total.
 
 export interface RateSample {
   /** Seconds since mining began. */
   t: number;
   total: number;
   perWorker: number[];
+  /** The WebGPU scanner's rate; absent while it does not run. */
+  gpu?: number;
 }
 
 const HUES = [200, 30, 120, 280, 0, 60, 170, 320];
 
 /** The colour of worker `i` in the chart (and in the page's rate table). */
 export const workerColor = (i: number): string => `hsl(${HUES[i % HUES.length]} 70% 55%)`;
+/** The colour of the WebGPU scanner's line and table row. */
+export const GPU_COLOR = '#c2185b';
 
 export class RateChart {
   private samples: RateSample[] = [];
@@ -71,9 +76,10 @@ export class RateChart {
     g.textBaseline = 'top';
     for (let t = Math.ceil(tMin / 10) * 10; t <= tMax; t += 10) g.fillText(`${t}s`, x(t), pad.t + ph + 5 * ratio);
 
-    const line = (values: (s: RateSample) => number | undefined, color: string, width: number) => {
+    const line = (values: (s: RateSample) => number | undefined, color: string, width: number, dash: number[] = []) => {
       g.strokeStyle = color;
       g.lineWidth = width * ratio;
+      g.setLineDash(dash.map((d) => d * ratio));
       g.beginPath();
       let started = false;
       for (const s of this.samples) {
@@ -87,6 +93,7 @@ export class RateChart {
     };
     const workers = Math.max(0, ...this.samples.map((s) => s.perWorker.length));
     for (let i = 0; i < workers; i++) line((s) => s.perWorker[i], workerColor(i), 1);
+    if (this.samples.some((s) => s.gpu !== undefined)) line((s) => s.gpu, GPU_COLOR, 2, [6, 4]);
     line((s) => s.total, '#222', 2.5);
   }
 }

@@ -1,10 +1,13 @@
 // The browser mining page: wires the work sources, the miner and the display together.
 // Query parameters (for links and tests): mode=standalone|connected, ws=<url>, threads=<n>,
-// autostart=1.
+// backend=auto|wasm|webgpu|both, chain=devnet|regtest (standalone), autostart=1.
+import { devnetParams, regtestParams } from '../chain/params.js';
 import { engine, ready, simdSupported } from '../engine/index.js';
+import { defaultAdapter, sharedGpuScanner, type GpuAdapterInfo } from '../gpu/scanner.js';
 import { sha256d } from '../hash/index.js';
 import { hashToBigInt, toDisplayHex } from '../pow/index.js';
-import { RateChart, formatRate, workerColor } from './chart.js';
+import { resolveBackend, type MineBackend, type MineProgress } from '../pow/miner.js';
+import { GPU_COLOR, RateChart, formatRate, workerColor } from './chart.js';
 import { ConnectedSource } from './connected.js';
 import { Miner } from './miner.js';
 import { WEB_WS_PATH } from './protocol.js';
@@ -21,17 +24,28 @@ interface FoundBlock {
   accepted: boolean;
   reason?: string;
   mode: Mode;
+  /** The scanner that found it. */
+  backend: 'wasm' | 'webgpu';
 }
 
 /** What the page shows, readable by tests as `window.hashlaneApp.state`. */
 interface AppState {
+  /** The WASM build (simd or scalar). */
   backend: string;
+  /** The mining backend chosen (see MineBackend) and the scanners it runs right now. */
+  mineBackend: MineBackend;
+  activeBackends: ('wasm' | 'webgpu')[];
+  /** The WebGPU adapter's name (null: none), and whether it is a software one. */
+  gpuAdapter: string | null;
+  gpuFallback: boolean;
   mode: Mode;
   running: boolean;
   threads: number;
   height: number | null;
   totalRate: number;
   workerRates: number[];
+  /** The WebGPU scanner's hashes/s (0 while it does not run). */
+  gpuRate: number;
   blocks: FoundBlock[];
   status: string;
   error: string | null;
@@ -41,15 +55,24 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const params = new URLSearchParams(location.search);
 const wsDefault = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WEB_WS_PATH}`;
 const hwThreads = Math.max(1, navigator.hardwareConcurrency || 1);
+const BACKENDS: MineBackend[] = ['auto', 'wasm', 'webgpu', 'both'];
+const backendParam = params.get('backend') as MineBackend | null;
+// The standalone chain: the devnet, or regtest (a trivial target, for a slow software GPU).
+const standaloneParams = params.get('chain') === 'regtest' ? regtestParams : devnetParams;
 
 const state: AppState = {
   backend: '',
+  mineBackend: backendParam && BACKENDS.includes(backendParam) ? backendParam : 'auto',
+  activeBackends: [],
+  gpuAdapter: null,
+  gpuFallback: false,
   mode: params.get('mode') === 'connected' ? 'connected' : 'standalone',
   running: false,
   threads: clampThreads(Number(params.get('threads') ?? Math.max(1, hwThreads - 1))),
   height: null,
   totalRate: 0,
   workerRates: [],
+  gpuRate: 0,
   blocks: [],
   status: '',
   error: null,
@@ -84,7 +107,7 @@ function onWork(w: Work): void {
   if (state.running) miner.start(w);
 }
 
-async function onFound(job: Work, header: Uint8Array, nonce: number): Promise<void> {
+async function onFound(job: Work, header: Uint8Array, nonce: number, backend: 'wasm' | 'webgpu'): Promise<void> {
   const hash = sha256d(header);
   if (hashToBigInt(hash) > job.target) {
     fail(new Error(`the scanner reported nonce ${nonce}, but its hash ${toDisplayHex(hash)} is above the target`));
@@ -101,6 +124,7 @@ async function onFound(job: Work, header: Uint8Array, nonce: number): Promise<vo
     accepted: result.accepted,
     reason: result.reason,
     mode: current!.mode,
+    backend,
   };
   state.blocks.push(block);
   renderBlock(block);
@@ -114,7 +138,7 @@ function renderBlock(b: FoundBlock): void {
   const li = document.createElement('li');
   li.dataset.height = String(b.height);
   li.dataset.hash = b.hash;
-  li.textContent = `#${b.height} ${b.hash} nonce ${b.nonce}${b.txs ? ` · ${b.txs} tx` : ''}${b.accepted ? '' : ` — refused (${b.reason ?? '?'})`} [${b.mode}]`;
+  li.textContent = `#${b.height} ${b.hash} nonce ${b.nonce}${b.txs ? ` · ${b.txs} tx` : ''}${b.accepted ? '' : ` — refused (${b.reason ?? '?'})`} [${b.mode}, ${b.backend}]`;
   if (!b.accepted) li.style.color = '#b00';
   $('blocks').prepend(li);
   $('found-count').textContent = String(state.blocks.filter((x) => x.accepted).length);
@@ -131,17 +155,21 @@ function renderRates(): void {
     }
     row.cells[1].textContent = formatRate(r);
   });
+  $('gpu-row').style.display = state.activeBackends.includes('webgpu') ? '' : 'none';
+  $('gpu-rate').textContent = formatRate(state.gpuRate);
   $('total-rate').textContent = formatRate(state.totalRate);
 }
 
 const t0 = performance.now();
 let progressCount = 0;
 
-function onProgress(perThread: number[]): void {
-  state.workerRates = perThread;
-  state.totalRate = perThread.reduce((a, b) => a + b, 0);
+function onProgress(p: MineProgress): void {
+  state.workerRates = p.perThread;
+  state.gpuRate = p.perBackend.webgpu;
+  state.totalRate = p.perBackend.wasm + p.perBackend.webgpu;
   renderRates();
-  chart.push({ t: (performance.now() - t0) / 1000, total: state.totalRate, perWorker: perThread });
+  const gpu = state.activeBackends.includes('webgpu') ? state.gpuRate : undefined;
+  chart.push({ t: (performance.now() - t0) / 1000, total: state.totalRate, perWorker: p.perThread, gpu });
   if (++progressCount % 4 === 0) source?.rate(state.totalRate);
 }
 
@@ -152,8 +180,8 @@ async function start(): Promise<void> {
     if (!source || source.mode !== state.mode) {
       source?.close();
       work = null;
-      source = state.mode === 'connected' ? new ConnectedSource(($('ws-url') as HTMLInputElement).value || wsDefault) : new StandaloneSource();
-      setStatus(state.mode === 'connected' ? `connecting to ${(source as ConnectedSource).url}…` : 'creating a devnet chain in this page…');
+      source = state.mode === 'connected' ? new ConnectedSource(($('ws-url') as HTMLInputElement).value || wsDefault) : new StandaloneSource(standaloneParams);
+      setStatus(state.mode === 'connected' ? `connecting to ${(source as ConnectedSource).url}…` : `creating a ${standaloneParams.name} chain in this page…`);
       state.running = true;
       await source.open(onWork, setStatus);
     } else {
@@ -161,7 +189,7 @@ async function start(): Promise<void> {
       if (work) miner.start(work);
       else source.refresh();
     }
-    if (state.mode === 'standalone') setStatus('mining the in-page devnet');
+    if (state.mode === 'standalone') setStatus(`mining the in-page ${standaloneParams.name}`);
   } catch (err) {
     source = null;
     fail(err);
@@ -173,6 +201,7 @@ function stop(): void {
   state.running = false;
   miner?.pause();
   state.workerRates = state.workerRates.map(() => 0);
+  state.gpuRate = 0;
   state.totalRate = 0;
   renderRates();
   syncControls();
@@ -182,6 +211,7 @@ function syncControls(busy = false): void {
   $<HTMLButtonElement>('start').disabled = busy || state.running;
   $<HTMLButtonElement>('pause').disabled = busy || !state.running;
   $<HTMLSelectElement>('mode').disabled = busy || state.running;
+  $<HTMLSelectElement>('backend').disabled = busy;
   $('ws-label').style.display = state.mode === 'connected' ? '' : 'none';
 }
 
@@ -202,6 +232,33 @@ function nodeAnswers(url: string): Promise<boolean> {
   });
 }
 
+function gpuLabel(info: GpuAdapterInfo | null): string {
+  if (!info) return 'no WebGPU adapter';
+  return `GPU: ${info.name}${info.fallback ? ' (software adapter: slower than the WASM workers)' : ''}`;
+}
+
+/**
+ * Switches the mining backend. The WebGPU kernel is compiled only when a backend will run it
+ * (auto runs it on a hardware adapter only); a backend that needs WebGPU where there is none
+ * fails with mine()'s GpuUnavailableError, shown on the page.
+ */
+async function useBackend(b: MineBackend): Promise<void> {
+  const info = await defaultAdapter();
+  state.gpuAdapter = info?.name ?? null;
+  state.gpuFallback = info?.fallback ?? false;
+  $('gpu-info').textContent = gpuLabel(info);
+  const needsGpu = b === 'webgpu' || b === 'both' || (b === 'auto' && info !== null && !info.fallback);
+  if (needsGpu) setStatus(`compiling the WebGPU kernel for ${info?.name ?? 'the GPU'}…`);
+  const gpu = needsGpu ? await sharedGpuScanner() : null;
+  const { gpu: runs, wasm } = await resolveBackend(b, gpu ?? undefined);
+  state.mineBackend = b;
+  state.activeBackends = [...(wasm ? (['wasm'] as const) : []), ...(runs ? (['webgpu'] as const) : [])];
+  $('backend-info').textContent = `mining on ${state.activeBackends.join(' + ')}`;
+  $<HTMLSelectElement>('backend').value = b;
+  miner.setBackend(b, runs ?? undefined);
+  renderRates();
+}
+
 async function main(): Promise<void> {
   const backend = simdSupported() ? 'simd' : 'scalar';
   // The page carries both builds next to app.js (the bundle's import.meta.url).
@@ -210,7 +267,7 @@ async function main(): Promise<void> {
   miner = await Miner.create<Work>(
     engine(),
     {
-      found: (w, header, nonce) => void onFound(w, header, nonce).catch(fail),
+      found: (w, header, nonce, backend) => void onFound(w, header, nonce, backend).catch(fail),
       exhausted: () => source?.refresh(),
       progress: onProgress,
       error: fail,
@@ -233,6 +290,18 @@ async function main(): Promise<void> {
     state.mode = mode.value as Mode;
     syncControls();
   };
+  const backendSelect = $<HTMLSelectElement>('backend');
+  backendSelect.value = state.mineBackend;
+  backendSelect.onchange = () => void useBackend(backendSelect.value as MineBackend).catch(fail);
+  ($('gpu-row').querySelector('.swatch') as HTMLElement).style.background = GPU_COLOR;
+  let backendNote = '';
+  try {
+    await useBackend(state.mineBackend);
+  } catch (err) {
+    // A link asked for WebGPU where there is none: say so and mine on the workers.
+    backendNote = `; ${state.mineBackend} is unavailable (${(err as Error).message})`;
+    await useBackend('wasm');
+  }
   $<HTMLInputElement>('ws-url').value = params.get('ws') ?? wsDefault;
   $('start').onclick = () => void start();
   $('pause').onclick = () => stop();
@@ -242,7 +311,7 @@ async function main(): Promise<void> {
   }
   syncControls();
   state.backend = backend;
-  setStatus(`ready (${backend} build): choose a mode and press start`);
+  setStatus(`ready (${backend} build, mining on ${state.activeBackends.join(' + ')}${backendNote}): choose a mode and press start`);
   if (params.get('autostart') === '1') await start();
 }
 
@@ -255,6 +324,7 @@ async function main(): Promise<void> {
     $<HTMLInputElement>('threads').value = String(state.threads);
     await miner.setThreads(state.threads);
   },
+  setBackend: (b: MineBackend) => useBackend(b),
   setMode: (m: Mode) => {
     state.mode = m;
     $<HTMLSelectElement>('mode').value = m;

@@ -1,10 +1,12 @@
 // The page's miner: the library's mine() over one WorkerPool (Web Workers running the WASM
-// scanner), with what a page needs around it — a thread count that changes while mining,
-// pause, per-thread rates, and a job that a new one replaces at once.
+// scanner) and, by its backend, the WebGPU scanner, with what a page needs around it — a
+// thread count and backend that change while mining, pause, per-thread and per-backend
+// rates, and a job that a new one replaces at once.
 import { WorkerPool } from '../engine/workers.js';
 import type { Engine } from '../engine/loader.js';
+import type { GpuScanner } from '../gpu/scanner.js';
 import { bigIntToHash } from '../pow/compact.js';
-import { mine } from '../pow/miner.js';
+import { mine, type MineBackend, type MineProgress } from '../pow/miner.js';
 import type { ScanJob, ScanJobResult } from '../pow/jobs.js';
 
 export interface MinerJob {
@@ -15,11 +17,11 @@ export interface MinerJob {
 
 export interface MinerEvents<J extends MinerJob> {
   /** `header` (nonce written in) meets `job`'s target; mining has stopped. */
-  found(job: J, header: Uint8Array, nonce: number): void;
+  found(job: J, header: Uint8Array, nonce: number, backend: 'wasm' | 'webgpu'): void;
   /** Every nonce of `job` was tried; supply a fresh job (mining has stopped). */
   exhausted(job: J): void;
-  /** About twice a second while mining: hashes/s of each thread. */
-  progress(perThread: number[]): void;
+  /** About twice a second while mining: hashes/s of each WASM thread and of each backend. */
+  progress(p: MineProgress): void;
   error(err: unknown): void;
 }
 
@@ -27,6 +29,8 @@ export class Miner<J extends MinerJob> {
   private job: J | null = null;
   private run: AbortController | null = null;
   private nThreads = 1;
+  private backend: MineBackend = 'auto';
+  private gpu: GpuScanner | undefined;
 
   private constructor(
     private readonly pool: WorkerPool,
@@ -49,6 +53,16 @@ export class Miner<J extends MinerJob> {
     if (this.run && this.job) this.start(this.job);
   }
 
+  /**
+   * Picks the backend (see MineBackend) and the WebGPU scanner it may use; a running job goes
+   * on with them.
+   */
+  setBackend(backend: MineBackend, gpu?: GpuScanner): void {
+    this.backend = backend;
+    this.gpu = gpu;
+    if (this.run && this.job) this.start(this.job);
+  }
+
   /** Mines `job`, replacing whatever was being mined. */
   start(job: J): void {
     this.stopRun();
@@ -58,14 +72,16 @@ export class Miner<J extends MinerJob> {
     const result = mine(job.header, job.target, {
       threads: this.nThreads,
       pool: this.pool,
+      backend: this.backend,
+      gpu: this.gpu,
       signal: run.signal,
-      onProgress: (p) => this.run === run && this.events.progress(p.perThread),
+      onProgress: (p) => this.run === run && this.events.progress(p),
     });
     result.then(
       (r) => {
         if (this.run !== run) return;
         this.run = null;
-        if (r) this.events.found(job, r.header, r.nonce);
+        if (r) this.events.found(job, r.header, r.nonce, r.backend);
         else this.events.exhausted(job);
       },
       (err) => {

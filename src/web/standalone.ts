@@ -2,7 +2,7 @@
 // The page mines its own templates; each accepted block pays the page's key, and from then on
 // the page sends a small signed transfer into its mempool for every next block, so blocks
 // carry real transactions through the full validation (signatures in one WASM batch).
-import { Chain, Mempool, completeBlock, createBlockTemplate, createTransfer, devnetParams, type BlockTemplate } from '../chain/index.js';
+import { Chain, Mempool, completeBlock, createBlockTemplate, createTransfer, devnetParams, type BlockTemplate, type ChainParams } from '../chain/index.js';
 import { encodeHeader, toDisplayHex } from '../pow/index.js';
 import { ed25519 } from '../sig/index.js';
 import type { SubmitResult, Work, WorkSource } from './work.js';
@@ -18,9 +18,12 @@ export class StandaloneSource implements WorkSource {
   private readonly secret = ed25519.randomSecretKey();
   readonly minerKey = ed25519.getPublicKey(this.secret);
 
+  /** `params`: the devnet by default; regtest (trivial proof of work) suits a slow software GPU. */
+  constructor(private readonly params: ChainParams = devnetParams) {}
+
   async open(onWork: (w: Work) => void, onStatus: (text: string) => void): Promise<void> {
     this.onWork = onWork;
-    this.chain = await Chain.open({ params: devnetParams });
+    this.chain = await Chain.open({ params: this.params });
     const mempool = new Mempool(this.chain);
     this.mempool = mempool;
     this.chain.subscribe((change) => mempool.update(change));

@@ -25,13 +25,14 @@ export interface Chromium {
 /**
  * Launches headless Chromium with a fresh profile directory (Playwright takes the profile as
  * launchPersistentContext's argument; it refuses --user-data-dir among the flags).
+ * `extraArgs` are added to the flags (the WebGPU tests pass --enable-unsafe-webgpu).
  */
-export async function launchChromium(): Promise<Chromium> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), 'hashlane-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraArgs],
     timeout: 30_000,
   });
   return {
