@@ -25,12 +25,16 @@ interface PeerSync {
   lastHeader: string | null;
   /** Messages of one peer are handled one after another, in order. */
   chain: Promise<void>;
+  /** Messages queued on `chain` and not yet handled. */
+  pending: number;
 }
 
 export interface SyncHooks {
   /** A block became part of the active chain (from any source). */
   onBlock?(block: Block, hash: Uint8Array): void;
   log?(line: string): void;
+  /** Messages of one peer waiting to be handled; a peer that outruns us is disconnected. */
+  maxQueued?: number;
 }
 
 /**
@@ -57,13 +61,21 @@ export class Sync {
     net.on('peer', (p: Peer) => this.onPeer(p));
     net.on('message', (p: Peer, m: Message) => {
       const st = this.peerState(p);
-      st.chain = st.chain.then(() => this.onMessage(p, m)).catch((err) => this.hooks.log?.(`peer ${p.address}: ${(err as Error).message}`));
+      if (st.pending >= (this.hooks.maxQueued ?? 256)) {
+        p.disconnect(`over ${this.hooks.maxQueued ?? 256} messages waiting to be handled`);
+        return;
+      }
+      st.pending++;
+      st.chain = st.chain
+        .then(() => this.onMessage(p, m))
+        .catch((err) => this.hooks.log?.(`peer ${p.address}: ${(err as Error).message}`))
+        .finally(() => st.pending--);
     });
   }
 
   private peerState(p: Peer): PeerSync {
     let s = this.state.get(p);
-    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve() }));
+    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve(), pending: 0 }));
     return s;
   }
 
@@ -175,6 +187,8 @@ export class Sync {
         const missing: string[] = [];
         for (const h of m.hashes) {
           const id = fromHex(h);
+          // Backpressure: a getdata can ask for 1000 blocks; send them only as fast as the peer reads.
+          if (!(await p.drained(p.maxSendBuffer / 4))) return;
           if (m.kind === 'block') {
             const bytes = await this.chain.getBlockBytes(id);
             if (bytes) p.send({ t: 'block', data: toHex(bytes) });

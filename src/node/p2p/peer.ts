@@ -16,6 +16,8 @@ export interface PeerLimits {
   banScore: number;
   handshakeTimeoutMs: number;
   pingIntervalMs: number;
+  /** Bytes queued towards a peer that does not read; over it the peer is disconnected. */
+  maxSendBuffer: number;
 }
 
 export const DEFAULT_LIMITS: PeerLimits = {
@@ -27,6 +29,7 @@ export const DEFAULT_LIMITS: PeerLimits = {
   banScore: 100,
   handshakeTimeoutMs: 5_000,
   pingIntervalMs: 30_000,
+  maxSendBuffer: 16 << 20,
 };
 
 /** Misbehaviour points, as in Bitcoin Core's Misbehaving(): 100 bans at once. */
@@ -83,7 +86,14 @@ export class Peer extends EventEmitter {
     super();
     this.msgBucket = new TokenBucket(limits.msgRate, limits.msgBurst);
     this.byteBucket = new TokenBucket(limits.byteRate, limits.byteBurst);
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.onFrame(data, isBinary);
+      } catch (err) {
+        // Whatever a frame makes a handler throw stays with this peer.
+        this.disconnect(`internal error handling a message: ${(err as Error).message}`);
+      }
+    });
     ws.on('close', () => this.onClose());
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.misbehave(Penalty.OVERSIZE, `message over ${limits.maxMessageBytes} bytes`);
@@ -115,6 +125,32 @@ export class Peer extends EventEmitter {
     this.bytesOut += text.length;
     this.msgsOut++;
     this.ws.send(text);
+    if (this.ws.bufferedAmount > this.limits.maxSendBuffer) this.disconnect(`over ${this.limits.maxSendBuffer} bytes queued: peer does not read`);
+  }
+
+  get maxSendBuffer(): number {
+    return this.limits.maxSendBuffer;
+  }
+
+  /** Bytes queued towards the peer and not yet taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /**
+   * Resolves true once at most `bytes` are queued towards the peer, false if the peer closed
+   * or did not read enough within `ms` (it is then disconnected): backpressure for answers.
+   */
+  async drained(bytes: number, ms = 30_000): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!this.closed && this.ws.bufferedAmount > bytes) {
+      if (Date.now() > end) {
+        this.disconnect('does not read what it asked for');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return !this.closed;
   }
 
   /** Adds misbehaviour points; at the ban score the peer is dropped and 'misbehave' fires. */
@@ -132,7 +168,8 @@ export class Peer extends EventEmitter {
     if (this.closed) return;
     this.emit('disconnecting', reason);
     try {
-      this.ws.close(1008, reason.slice(0, 120));
+      // A close frame is at most 125 bytes; reason bytes may be multi-byte characters.
+      this.ws.close(1008, Buffer.from(reason).subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, ''));
     } catch {
       /* already closing */
     }
