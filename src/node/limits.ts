@@ -52,8 +52,10 @@ export interface Limits {
   p2pMaxPerAddress: number;
   p2pHandshakeMs: number;
   p2pMaxOutBytes: number;
-  /** Peer messages waiting to be handled; a peer that outruns the node is disconnected. */
-  p2pMaxQueued: number;
+  /** A peer that reads none of its queued answers for this long is disconnected. */
+  p2pStallMs: number;
+  /** Bytes of unsolicited peer messages waiting to be handled; over it the peer is disconnected. */
+  p2pMaxQueuedBytes: number;
 }
 
 export const DEFAULT_NODE_LIMITS: Readonly<Limits> = Object.freeze({
@@ -90,7 +92,8 @@ export const DEFAULT_NODE_LIMITS: Readonly<Limits> = Object.freeze({
   p2pMaxPerAddress: 8,
   p2pHandshakeMs: 5_000,
   p2pMaxOutBytes: 16 << 20,
-  p2pMaxQueued: 256,
+  p2pStallMs: 15_000,
+  p2pMaxQueuedBytes: 8 << 20,
 });
 
 export class LimitError extends Error {

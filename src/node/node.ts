@@ -158,10 +158,10 @@ export class HashlaneNode extends EventEmitter {
       chainId: `${this.params.name}:${this.params.chainId}`,
       genesis: toHex(this.chain.genesisHash),
       tip: () => ({ height: this.chain.height, work: this.chain.tip.chainWork }),
-      limits: { handshakeTimeoutMs: L.p2pHandshakeMs, maxSendBuffer: L.p2pMaxOutBytes, ...o.limits },
+      limits: { handshakeTimeoutMs: L.p2pHandshakeMs, maxSendBuffer: L.p2pMaxOutBytes, stallMs: L.p2pStallMs, ...o.limits },
       banMs: o.banMs,
     });
-    this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxQueued: L.p2pMaxQueued });
+    this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxQueuedBytes: L.p2pMaxQueuedBytes });
     this.unsubscribe = this.chain.subscribe((ev) => this.onTip(ev));
     await this.network.listen();
 

@@ -25,16 +25,16 @@ interface PeerSync {
   lastHeader: string | null;
   /** Messages of one peer are handled one after another, in order. */
   chain: Promise<void>;
-  /** Messages queued on `chain` and not yet handled. */
-  pending: number;
+  /** Unsolicited bytes queued on `chain` and not yet handled. */
+  pendingBytes: number;
 }
 
 export interface SyncHooks {
   /** A block became part of the active chain (from any source). */
   onBlock?(block: Block, hash: Uint8Array): void;
   log?(line: string): void;
-  /** Messages of one peer waiting to be handled; a peer that outruns us is disconnected. */
-  maxQueued?: number;
+  /** Unsolicited bytes of one peer waiting to be handled; a peer that outruns us is disconnected. */
+  maxQueuedBytes?: number;
 }
 
 /**
@@ -59,23 +59,26 @@ export class Sync {
     private readonly hooks: SyncHooks = {},
   ) {
     net.on('peer', (p: Peer) => this.onPeer(p));
-    net.on('message', (p: Peer, m: Message) => {
+    net.on('message', (p: Peer, m: Message, size = 0) => {
       const st = this.peerState(p);
-      if (st.pending >= (this.hooks.maxQueued ?? 256)) {
-        p.disconnect(`over ${this.hooks.maxQueued ?? 256} messages waiting to be handled`);
+      // Answers we asked for are bounded by our own requests; the rest by this cap (while we wait
+      // for a peer that does not read, its requests would otherwise pile up here).
+      const max = this.hooks.maxQueuedBytes ?? 8 << 20;
+      if (st.pendingBytes + size > max) {
+        p.kill(`over ${max} bytes of messages waiting to be handled`);
         return;
       }
-      st.pending++;
+      st.pendingBytes += size;
       st.chain = st.chain
         .then(() => this.onMessage(p, m))
         .catch((err) => this.hooks.log?.(`peer ${p.address}: ${(err as Error).message}`))
-        .finally(() => st.pending--);
+        .finally(() => (st.pendingBytes -= size));
     });
   }
 
   private peerState(p: Peer): PeerSync {
     let s = this.state.get(p);
-    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve(), pending: 0 }));
+    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve(), pendingBytes: 0 }));
     return s;
   }
 

@@ -269,7 +269,7 @@ export class Network extends EventEmitter {
       this.log.info(`p2p: peer ${peer.dialled ?? peer.address} connected (${peer.inbound ? 'inbound' : 'outbound'}, height ${h.height}, ${h.agent.slice(0, 40)})`);
       this.emit('peer', peer);
     });
-    peer.on('message', (m: Message) => this.emit('message', peer, m));
+    peer.on('message', (m: Message, size: number) => this.emit('message', peer, m, size));
     peer.on('misbehave', (reason: string) => this.ban(this.keyOf(peer), reason));
     let lastReason = '';
     peer.on('disconnecting', (reason: string) => (lastReason = reason));

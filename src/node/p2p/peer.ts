@@ -18,6 +18,8 @@ export interface PeerLimits {
   pingIntervalMs: number;
   /** Bytes queued towards a peer that does not read; over it the peer is disconnected. */
   maxSendBuffer: number;
+  /** A peer whose queued bytes do not shrink for this long, while answers wait, is disconnected. */
+  stallMs: number;
 }
 
 export const DEFAULT_LIMITS: PeerLimits = {
@@ -30,6 +32,7 @@ export const DEFAULT_LIMITS: PeerLimits = {
   handshakeTimeoutMs: 5_000,
   pingIntervalMs: 30_000,
   maxSendBuffer: 16 << 20,
+  stallMs: 15_000,
 };
 
 /** Misbehaviour points, as in Bitcoin Core's Misbehaving(): 100 bans at once. */
@@ -125,7 +128,7 @@ export class Peer extends EventEmitter {
     this.bytesOut += text.length;
     this.msgsOut++;
     this.ws.send(text);
-    if (this.ws.bufferedAmount > this.limits.maxSendBuffer) this.disconnect(`over ${this.limits.maxSendBuffer} bytes queued: peer does not read`);
+    if (this.ws.bufferedAmount > this.limits.maxSendBuffer) this.kill(`over ${this.limits.maxSendBuffer} bytes queued: peer does not read`);
   }
 
   get maxSendBuffer(): number {
@@ -138,14 +141,19 @@ export class Peer extends EventEmitter {
   }
 
   /**
-   * Resolves true once at most `bytes` are queued towards the peer, false if the peer closed
-   * or did not read enough within `ms` (it is then disconnected): backpressure for answers.
+   * Resolves true once at most `bytes` are queued towards the peer; false if it closed, or
+   * read nothing for stallMs (it is then disconnected). Backpressure for answers: a slow link
+   * that keeps reading is waited for, a peer that stopped reading is not.
    */
-  async drained(bytes: number, ms = 30_000): Promise<boolean> {
-    const end = Date.now() + ms;
+  async drained(bytes: number): Promise<boolean> {
+    let last = this.ws.bufferedAmount;
+    let deadline = Date.now() + this.limits.stallMs;
     while (!this.closed && this.ws.bufferedAmount > bytes) {
-      if (Date.now() > end) {
-        this.disconnect('does not read what it asked for');
+      const now = this.ws.bufferedAmount;
+      if (now < last) deadline = Date.now() + this.limits.stallMs;
+      last = now;
+      if (Date.now() > deadline) {
+        this.kill(`read nothing of ${now} queued bytes for ${this.limits.stallMs} ms`);
         return false;
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -160,7 +168,7 @@ export class Peer extends EventEmitter {
     this.emit('penalty', points, reason);
     if (this.score >= this.limits.banScore) {
       this.emit('misbehave', reason);
-      this.disconnect(`banned: ${reason}`);
+      this.kill(`banned: ${reason}`);
     }
   }
 
@@ -176,6 +184,14 @@ export class Peer extends EventEmitter {
     // A peer that does not complete the close handshake is cut off.
     const t = setTimeout(() => this.ws.terminate(), 1000);
     t.unref?.();
+    this.onClose();
+  }
+
+  /** Drops the connection at once, no close handshake: for a peer that floods or does not read. */
+  kill(reason: string): void {
+    if (this.closed) return;
+    this.emit('disconnecting', reason);
+    this.ws.terminate();
     this.onClose();
   }
 
@@ -234,7 +250,8 @@ export class Peer extends EventEmitter {
       if (msg.n === this.pingSent) this.lastPingMs = Date.now() - this.pingSent;
       return;
     }
-    this.emit('message', msg);
+    // Unsolicited bytes let the receiver bound what a peer can make it queue.
+    this.emit('message', msg, solicited ? 0 : size);
   }
 
   private onClose(): void {
