@@ -82,7 +82,7 @@ describe('floods from clients that never read', () => {
   }, 60_000);
 
   it('web /ws: a getjob flood is cut off at the outbound byte cap', async () => {
-    const hello = wsFrame(JSON.stringify({ type: 'hello', version: 1 }));
+    const hello = wsFrame(JSON.stringify({ type: 'hello', version: 1, client: 'flood' }));
     const getjobs = Buffer.concat(Array.from({ length: 200 }, () => wsFrame('{"type":"getjob"}')));
     await measure('web /ws getjob', async () => {
       const socket = await deafWebSocket(n.ports.web, '/ws', '127.0.0.3');
