@@ -32,7 +32,7 @@ async function honestServed(): Promise<void> {
  * Runs one flood: samples the node's RSS every 50 ms from before the first byte until the
  * flooder is disconnected (or 20 s pass), checks an honest client in the middle of it.
  */
-async function measure(flood: string, start: () => Promise<{ socket: Socket; run: () => Promise<number> }>): Promise<void> {
+async function measure(flood: string, reason: RegExp, start: () => Promise<{ socket: Socket; run: () => Promise<number> }>): Promise<void> {
   await honestServed();
   await new Promise((r) => setTimeout(r, 300));
   const beforeMB = rssMB(n.child.pid!);
@@ -55,6 +55,8 @@ async function measure(flood: string, start: () => Promise<{ socket: Socket; run
     figures.push({ flood, beforeMB: +beforeMB.toFixed(1), peakMB: +peakMB.toFixed(1), afterMB: +afterMB.toFixed(1), sentMessages, ms });
     expect(peakMB - beforeMB, `${flood}: RSS ${beforeMB.toFixed(1)} -> peak ${peakMB.toFixed(1)} MB`).toBeLessThan(RSS_CAP_MB);
     expect(n.child.exitCode).toBeNull();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(n.output(), `${flood}: the node's log says why`).toMatch(reason);
   } finally {
     clearInterval(sampler);
   }
@@ -75,7 +77,7 @@ afterAll(async () => {
 describe('floods from clients that never read', () => {
   it('Stratum: a subscribe flood is cut off at the outbound byte cap', async () => {
     const line = Buffer.from('{"id":1,"method":"mining.subscribe","params":[]}\n'.repeat(500));
-    await measure('stratum subscribe', async () => {
+    await measure('stratum subscribe', /stratum: disconnected 127\.0\.0\.2: over 1048576 bytes unread/, async () => {
       const socket = await deafSocket(n.ports.stratum, '127.0.0.2');
       return { socket, run: async () => (await pour(socket, line, 4000)) * 500 };
     });
@@ -84,7 +86,7 @@ describe('floods from clients that never read', () => {
   it('web /ws: a getjob flood is cut off at the outbound byte cap', async () => {
     const hello = wsFrame(JSON.stringify({ type: 'hello', version: 1, client: 'flood' }));
     const getjobs = Buffer.concat(Array.from({ length: 200 }, () => wsFrame('{"type":"getjob"}')));
-    await measure('web /ws getjob', async () => {
+    await measure('web /ws getjob', /web: \/ws 127\.0\.0\.3 disconnected: over 1048576 bytes unread/, async () => {
       const socket = await deafWebSocket(n.ports.web, '/ws', '127.0.0.3');
       socket.write(hello);
       return { socket, run: async () => (await pour(socket, getjobs, 2000)) * 200 };
@@ -96,7 +98,7 @@ describe('floods from clients that never read', () => {
     const genesis = Buffer.from(info.genesis, 'hex').reverse().toString('hex');
     const hello = wsFrame(JSON.stringify({ t: 'hello', version: 1, chainId: `regtest:${info.chainid}`, genesis, height: 0, work: '1', agent: 'flood', listenPort: 0, nonce: 'feedfacefeedface' }));
     const getdata = wsFrame(JSON.stringify({ t: 'getdata', kind: 'block', hashes: Array(1000).fill(genesis) }));
-    await measure('p2p getdata', async () => {
+    await measure('p2p getdata', /p2p: peer 127\.0\.0\.4:\d+ disconnected: over \d+ bytes (of messages waiting|queued)/, async () => {
       const socket = await deafWebSocket(n.ports.p2p, '/', '127.0.0.4');
       socket.write(hello);
       await new Promise((r) => setTimeout(r, 200));

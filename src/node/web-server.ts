@@ -36,6 +36,7 @@ interface Conn {
   /** Jobs below this sequence number were issued before the last clean job: stale. */
   cleanFrom: number;
   hello: boolean;
+  address: string;
   bucket: TokenBucket;
   timer: ReturnType<typeof setTimeout> | null;
 }
@@ -86,18 +87,23 @@ export async function serveWeb(node: HashlaneNode, opts: WebServerOptions = {}):
     const release = wsSlots.take(remoteAddress(req.socket.remoteAddress));
     if (!release) return refuse(socket, '503 Service Unavailable');
     socket.once('close', release);
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, remoteAddress(req.socket.remoteAddress)));
   });
 
   const send = (c: Conn, m: ServerMessage) => {
     if (c.ws.readyState !== 1) return;
     c.ws.send(JSON.stringify(m));
     // A page that does not read would make us buffer jobs without end.
-    if (c.ws.bufferedAmount > L.webMaxOutBytes) c.ws.terminate();
+    if (c.ws.bufferedAmount > L.webMaxOutBytes) drop(c, `over ${L.webMaxOutBytes} bytes unread`);
+  };
+  const drop = (c: Conn, reason: string) => {
+    if (c.ws.readyState === 3) return;
+    node.logger.info(`web: /ws ${c.address} disconnected: ${reason}`);
+    c.ws.terminate();
   };
   const arm = (c: Conn) => {
     if (c.timer) clearTimeout(c.timer);
-    c.timer = setTimeout(() => c.ws.terminate(), c.hello ? L.webIdleMs : L.webHandshakeMs);
+    c.timer = setTimeout(() => drop(c, c.hello ? 'idle' : 'no hello in time'), c.hello ? L.webIdleMs : L.webHandshakeMs);
     c.timer.unref?.();
   };
 
@@ -124,8 +130,8 @@ export async function serveWeb(node: HashlaneNode, opts: WebServerOptions = {}):
   };
   node.on('tip', onTip);
 
-  function onConnection(ws: WebSocket): void {
-    const c: Conn = { ws, payTo: null, jobs: new Map(), seq: 0, cleanFrom: 0, hello: false, bucket: new TokenBucket(L.webRate, L.webBurst), timer: null };
+  function onConnection(ws: WebSocket, address: string): void {
+    const c: Conn = { ws, address, payTo: null, jobs: new Map(), seq: 0, cleanFrom: 0, hello: false, bucket: new TokenBucket(L.webRate, L.webBurst), timer: null };
     conns.add(c);
     arm(c);
     ws.on('close', () => {
@@ -134,11 +140,7 @@ export async function serveWeb(node: HashlaneNode, opts: WebServerOptions = {}):
     });
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
-      if (!c.bucket.take(1)) {
-        ws.close(1008, `over ${L.webRate} messages per second`);
-        ws.terminate();
-        return;
-      }
+      if (!c.bucket.take(1)) return drop(c, `over ${L.webRate} messages per second`);
       arm(c);
       try {
         onMessage(c, data, isBinary);
