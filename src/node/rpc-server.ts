@@ -134,10 +134,12 @@ export class RpcServer {
       }
       socket.once('close', release);
     });
-    server.on('clientError', (_err, socket) => {
-      // Malformed HTTP (bad request line, header overflow, timeouts): answer 400 if we can, then drop.
-      if (socket.writable && !(socket as Socket).destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    server.on('clientError', (err: Error & { code?: string }, socket) => {
+      // Malformed HTTP: answer 400 if we can. Timeouts (slowloris) and everything else: drop at
+      // once — end() would wait for a FIN the client may never send.
+      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+      if (!timeout && socket.writable) socket.write('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      socket.destroy();
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
