@@ -58,7 +58,7 @@ export interface WebServerOptions {
  * at /ws on the same port. Blocks found in the page go through the same path as any
  * other block: validated, stored and gossiped.
  */
-export async function serveWeb(node: HashlaneNode, opts: WebServerOptions = {}): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function serveWeb(node: HashlaneNode, opts: WebServerOptions = {}): Promise<{ url: string; port: number; connections(): number; close(): Promise<void> }> {
   const root = opts.root ?? fileURLToPath(webPageUrl());
   const L = resolveLimits(opts.limits ?? node.limits);
   const http = createServer(
@@ -224,6 +224,8 @@ export async function serveWeb(node: HashlaneNode, opts: WebServerOptions = {}):
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}/`,
     port,
+    /** Open /ws connections. */
+    connections: () => conns.size,
     async close() {
       node.off('tip', onTip);
       for (const c of conns) c.ws.terminate();
