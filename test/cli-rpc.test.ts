@@ -149,3 +149,27 @@ describe('hashlane node: auth and bind flags', () => {
     }
   }, 60_000);
 });
+
+describe('README: node section', () => {
+  it('the limits table is the code’s table', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { DEFAULT_NODE_LIMITS } = await import('../dist/node/limits.js');
+    const readme = await readFile(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(\w+)`(?: \/ `(\w+)`)? \| (\d+)(?: \/ (\d+))? \|/gm)];
+    const documented: Record<string, number> = {};
+    for (const r of rows) {
+      documented[r[1]!] = Number(r[3]);
+      if (r[2]) documented[r[2]] = Number(r[4]);
+    }
+    expect(documented).toEqual({ ...DEFAULT_NODE_LIMITS });
+  });
+
+  it('the curl example works with the cookie', async () => {
+    const cookie = join(n.dir, 'regtest', '.cookie');
+    const { stdout } = await run('sh', ['-c', `curl -s --user "$(cat ${cookie})" -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"getblockcount"}' http://127.0.0.1:${n.ports.rpc}/`]);
+    expect(JSON.parse(stdout)).toEqual({ jsonrpc: '2.0', id: 1, result: 0 });
+    // Without the cookie, as a page or another user would try: 401.
+    const { stdout: code } = await run('sh', ['-c', `curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"getblockcount"}' http://127.0.0.1:${n.ports.rpc}/`]);
+    expect(code).toBe('401');
+  });
+});

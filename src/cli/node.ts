@@ -24,6 +24,7 @@ interface NodeFlags {
   rpcAllowHost?: string[];
   webAllowOrigin?: string[];
   logLevel: string;
+  stratumMinDifficulty: number;
   limit?: Partial<Limits>;
   p2pPort: number;
   rpcPort: number;
@@ -64,6 +65,7 @@ export function nodeCommand(): Command {
     .option('--stratum-bind <ip>', 'address the Stratum server binds to', ipArg('--stratum-bind'), '0.0.0.0')
     .option('--stratum-port <port>', 'Stratum V1 server port for external miners', intArg('--stratum-port', 0, 65535), 17422)
     .option('--no-stratum', 'do not run the Stratum server')
+    .option('--stratum-min-difficulty <d>', 'lowest share difficulty mining.suggest_difficulty may set', positiveArg('--stratum-min-difficulty'), 0.001)
     .option('--peer <host:port>', 'connect to this peer and keep reconnecting (repeatable)', hostPortArg)
     .option('--mine', 'mine on this node')
     .option('--threads <n>', 'miner threads (default: all cores)', intArg('--threads', 1, 1024))
@@ -89,6 +91,14 @@ function ipArg(name: string) {
   return (value: string): string => {
     if (!isIP(value)) throw new InvalidArgumentError(`${name} must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::), got "${value}".`);
     return value;
+  };
+}
+
+function positiveArg(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[0-9.eE+-]+$/.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${value}".`);
+    return n;
   };
 }
 
@@ -158,6 +168,7 @@ async function runNode(f: NodeFlags): Promise<void> {
     // RPC `stop` may in principle arrive before `stop` below exists.
     onStopRequest: () => (stopFn ? void stopFn('RPC stop') : (stopAsked = true)),
     stratumPort: f.stratum ? f.stratumPort : null,
+    stratumMinDifficulty: f.stratumMinDifficulty,
     peers: f.peer ?? [],
     mine: !!f.mine,
     threads: f.threads ?? availableParallelism(),

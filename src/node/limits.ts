@@ -56,6 +56,16 @@ export interface Limits {
   p2pStallMs: number;
   /** Bytes of unsolicited peer messages waiting to be handled; over it the peer is disconnected. */
   p2pMaxQueuedBytes: number;
+  /** Largest frame, bytes (a block in hex plus framing). */
+  p2pMaxMessageBytes: number;
+  /** Unsolicited messages per second and burst; over it: misbehaviour points. */
+  p2pMsgRate: number;
+  p2pMsgBurst: number;
+  /** Bytes per second and burst. */
+  p2pByteRate: number;
+  p2pByteBurst: number;
+  /** Misbehaviour points at which a peer is banned (Bitcoin Core: 100). */
+  p2pBanScore: number;
 }
 
 export const DEFAULT_NODE_LIMITS: Readonly<Limits> = Object.freeze({
@@ -85,8 +95,8 @@ export const DEFAULT_NODE_LIMITS: Readonly<Limits> = Object.freeze({
   webHandshakeMs: 10_000,
   webIdleMs: 10 * 60_000,
   webMaxOutBytes: 1 << 20,
-  webRate: 50,
-  webBurst: 200,
+  webRate: 100,
+  webBurst: 500,
 
   p2pMaxInbound: 64,
   p2pMaxPerAddress: 8,
@@ -94,6 +104,12 @@ export const DEFAULT_NODE_LIMITS: Readonly<Limits> = Object.freeze({
   p2pMaxOutBytes: 16 << 20,
   p2pStallMs: 15_000,
   p2pMaxQueuedBytes: 8 << 20,
+  p2pMaxMessageBytes: 12 << 20,
+  p2pMsgRate: 200,
+  p2pMsgBurst: 1000,
+  p2pByteRate: 16 << 20,
+  p2pByteBurst: 48 << 20,
+  p2pBanScore: 100,
 });
 
 export class LimitError extends Error {

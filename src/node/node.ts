@@ -158,7 +158,18 @@ export class HashlaneNode extends EventEmitter {
       chainId: `${this.params.name}:${this.params.chainId}`,
       genesis: toHex(this.chain.genesisHash),
       tip: () => ({ height: this.chain.height, work: this.chain.tip.chainWork }),
-      limits: { handshakeTimeoutMs: L.p2pHandshakeMs, maxSendBuffer: L.p2pMaxOutBytes, stallMs: L.p2pStallMs, ...o.limits },
+      limits: {
+        handshakeTimeoutMs: L.p2pHandshakeMs,
+        maxSendBuffer: L.p2pMaxOutBytes,
+        stallMs: L.p2pStallMs,
+        maxMessageBytes: L.p2pMaxMessageBytes,
+        msgRate: L.p2pMsgRate,
+        msgBurst: L.p2pMsgBurst,
+        byteRate: L.p2pByteRate,
+        byteBurst: L.p2pByteBurst,
+        banScore: L.p2pBanScore,
+        ...o.limits,
+      },
       banMs: o.banMs,
     });
     this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxQueuedBytes: L.p2pMaxQueuedBytes });

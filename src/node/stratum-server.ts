@@ -182,7 +182,7 @@ export class StratumServer extends EventEmitter {
         resolve();
       });
     });
-    server.on('error', (err) => this.emit('error', err));
+    server.on('error', (err) => this.report(err));
     this.refreshTimer = setInterval(() => void this.newWork(false), this.opts.refreshMs);
     this.refreshTimer.unref?.();
     return (server.address() as { port: number }).port;
@@ -211,7 +211,7 @@ export class StratumServer extends EventEmitter {
     try {
       job = await this.backend.job();
     } catch (err) {
-      this.emit('error', err);
+      this.report(err);
       return;
     }
     const live = this.addJob(job, clean);
@@ -290,6 +290,11 @@ export class StratumServer extends EventEmitter {
     c.timer.unref?.();
   }
 
+  /** 'error' without a listener would throw from inside our own guards; then it is dropped. */
+  private report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
   private drop(c: Client, reason: string): void {
     if (c.socket.destroyed) return;
     this.emit('disconnect', { address: c.address, worker: c.worker, reason });
@@ -308,7 +313,7 @@ export class StratumServer extends EventEmitter {
           await this.onLine(c, line);
         } catch (err) {
           // A bug or a backend failure on one line must not take the server down or stall the queue.
-          this.emit('error', err);
+          this.report(err);
           this.send(c, { id: null, result: null, error: [StratumErr.OTHER, 'internal error', null] });
         }
         this.arm(c);
@@ -353,7 +358,7 @@ export class StratumServer extends EventEmitter {
           try {
             live = this.addJob(await this.backend.job(), true);
           } catch (err) {
-            this.emit('error', err);
+            this.report(err);
             return;
           }
         }

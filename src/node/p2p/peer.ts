@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import { parseMessage, ProtocolError, type Hello, type Message } from './messages.js';
 import { TokenBucket } from './rate.js';
+import { DEFAULT_NODE_LIMITS } from '../limits.js';
 
 export interface PeerLimits {
   /** Largest frame accepted, bytes (ws closes the socket with 1009 above it). */
@@ -22,17 +23,18 @@ export interface PeerLimits {
   stallMs: number;
 }
 
+/** From the node's limits table (src/node/limits.ts), where they are documented. */
 export const DEFAULT_LIMITS: PeerLimits = {
-  maxMessageBytes: 12 << 20,
-  msgRate: 200,
-  msgBurst: 1000,
-  byteRate: 16 << 20,
-  byteBurst: 48 << 20,
-  banScore: 100,
-  handshakeTimeoutMs: 5_000,
+  maxMessageBytes: DEFAULT_NODE_LIMITS.p2pMaxMessageBytes,
+  msgRate: DEFAULT_NODE_LIMITS.p2pMsgRate,
+  msgBurst: DEFAULT_NODE_LIMITS.p2pMsgBurst,
+  byteRate: DEFAULT_NODE_LIMITS.p2pByteRate,
+  byteBurst: DEFAULT_NODE_LIMITS.p2pByteBurst,
+  banScore: DEFAULT_NODE_LIMITS.p2pBanScore,
+  handshakeTimeoutMs: DEFAULT_NODE_LIMITS.p2pHandshakeMs,
   pingIntervalMs: 30_000,
-  maxSendBuffer: 16 << 20,
-  stallMs: 15_000,
+  maxSendBuffer: DEFAULT_NODE_LIMITS.p2pMaxOutBytes,
+  stallMs: DEFAULT_NODE_LIMITS.p2pStallMs,
 };
 
 /** Misbehaviour points, as in Bitcoin Core's Misbehaving(): 100 bans at once. */
