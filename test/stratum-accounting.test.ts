@@ -93,6 +93,20 @@ function jobOf(notify: any[]): StratumJob {
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
+/** A server over `backend`, a subscribed and authorized client, and a block-solving mining.submit for its first job. */
+async function solvedSubmit(backend: ConstructorParameters<typeof StratumServer>[0], network: bigint, en2: string, id: number) {
+  const server = new StratumServer(backend, { port: 0 });
+  servers.push(server);
+  await server.listen();
+  const c = await Lines.open(server.port);
+  c.send({ id: 1, method: 'mining.subscribe', params: [] }, { id: 2, method: 'mining.authorize', params: ['w', 'x'] });
+  const sub = await c.wait((m) => m.id === 1);
+  const notify = await c.wait((m) => m.method === 'mining.notify');
+  const t = parseInt(notify.params[7], 16);
+  const [nonce] = solve({ ...fakeJob(network), time: t }, sub.result[1], en2, t, network, 1);
+  return { server, c, submit: { id, method: 'mining.submit', params: ['w', notify.params[0], en2, notify.params[7], hex8(nonce!)] } };
+}
+
 describe('Stratum accounting', () => {
   it('two solutions for one job in one TCP write: the first is the block, the second is stale; blocksfound counts one', async () => {
     const node = await startNode({ stratumPort: 0 });
@@ -130,16 +144,8 @@ describe('Stratum accounting', () => {
 
   it('a block that lands on a side chain is answered stale and counted neither as share nor as found block', async () => {
     const network = 1n << 254n;
-    const server = new StratumServer({ job: () => fakeJob(network), submitBlock: async () => SIDE_CHAIN }, { port: 0 });
-    servers.push(server);
-    await server.listen();
-    const c = await Lines.open(server.port);
-    c.send({ id: 1, method: 'mining.subscribe', params: [] }, { id: 2, method: 'mining.authorize', params: ['w', 'x'] });
-    const sub = await c.wait((m) => m.id === 1);
-    const notify = await c.wait((m) => m.method === 'mining.notify');
-    const job = fakeJob(network);
-    const [nonce] = solve({ ...job, time: parseInt(notify.params[7], 16) }, sub.result[1], '00000002', parseInt(notify.params[7], 16), network, 1);
-    c.send({ id: 3, method: 'mining.submit', params: ['w', notify.params[0], '00000002', notify.params[7], hex8(nonce!)] });
+    const { server, c, submit } = await solvedSubmit({ job: () => fakeJob(network), submitBlock: async () => SIDE_CHAIN }, network, '00000002', 3);
+    c.send(submit);
     const r = await c.wait((m) => m.id === 3);
     expect(r.result).toBeNull();
     expect(r.error[0]).toBe(21);
@@ -151,22 +157,9 @@ describe('Stratum accounting', () => {
 
   it('handles one connection strictly in order, even when a submit waits on the backend', async () => {
     const network = 1n << 254n;
-    const server = new StratumServer(
-      {
-        job: () => fakeJob(network),
-        submitBlock: () => new Promise((r) => setTimeout(() => r(null), 200)),
-      },
-      { port: 0 },
-    );
-    servers.push(server);
-    await server.listen();
-    const c = await Lines.open(server.port);
-    c.send({ id: 1, method: 'mining.subscribe', params: [] }, { id: 2, method: 'mining.authorize', params: ['w', 'x'] });
-    const sub = await c.wait((m) => m.id === 1);
-    const notify = await c.wait((m) => m.method === 'mining.notify');
-    const t = parseInt(notify.params[7], 16);
-    const [nonce] = solve({ ...fakeJob(network), time: t }, sub.result[1], '00000003', t, network, 1);
-    c.send({ id: 3, method: 'mining.submit', params: ['w', notify.params[0], '00000003', notify.params[7], hex8(nonce!)] }, { id: 4, method: 'mining.extranonce.subscribe', params: [] });
+    const slow = { job: () => fakeJob(network), submitBlock: () => new Promise<null>((r) => setTimeout(() => r(null), 200)) };
+    const { server, c, submit } = await solvedSubmit(slow, network, '00000003', 3);
+    c.send(submit, { id: 4, method: 'mining.extranonce.subscribe', params: [] });
     await c.wait((m) => m.id === 4);
     const order = c.all.filter((m) => m.id === 3 || m.id === 4).map((m) => m.id);
     expect(order).toEqual([3, 4]);

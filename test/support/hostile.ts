@@ -5,9 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+import { MAIN } from './cli.js';
 
 /** A client-to-server WebSocket text frame (mask key 0: payload bytes unchanged, still a valid masked frame). */
 export function wsFrame(text: string): Buffer {
