@@ -82,6 +82,10 @@ describe('hashlane rpc', () => {
     expect(down.stderr).toMatch(new RegExp(`^hashlane rpc: cannot reach the node at http://127\\.0\\.0\\.1:${port}/: ECONNREFUSED`));
     expect(wrong.stderr).toMatch(/refused the credentials \(HTTP 401\)/);
     for (const r of [noCookie, down, wrong]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    const usage = await cli(['rpc']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe("hashlane rpc: missing required argument 'method'; expected hashlane rpc [options] <method> [params...]\n");
+    expect((await cli(['rpc', '--help'])).code).toBe(0);
   }, 60_000);
 
   it('authenticates as --rpc-user with a password file or HASHLANE_RPC_PASSWORD', async () => {

@@ -93,7 +93,7 @@ describe('hashlane CLI: node and wallet', () => {
     const dir = await mkdtemp(join(tmpdir(), 'hashlane-cli-node-'));
     dirs.push(dir);
     const start = async () => {
-      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20'], {
+      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--bind', '127.0.0.1', '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

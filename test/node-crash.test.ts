@@ -58,7 +58,7 @@ describe('crash consistency', () => {
         const port = await freePort();
         const child: ChildProcess = spawn(
           process.execPath,
-          [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--rpc-port', String(port), '--p2p-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '15', '--miner-address', Buffer.from(alice.pk).toString('hex'), '--no-status'],
+          [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--rpc-port', String(port), '--bind', '127.0.0.1', '--p2p-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '15', '--miner-address', Buffer.from(alice.pk).toString('hex'), '--no-status'],
           { stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let stderr = '';

@@ -32,7 +32,12 @@ export function rpcCommand(): Command {
     .option('--rpc <url>', "the node's JSON-RPC URL", DEFAULT_RPC_URL)
     // Everything after the method is a parameter, even "-1".
     .passThroughOptions()
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    // Usage mistakes: one line in the CLI's style and exit code 2.
+    .configureOutput({ outputError: (str, write) => write(`hashlane rpc: ${str.replace(/^error: /, '').trim()}; expected hashlane rpc [options] <method> [params...]\n`) })
+    .exitOverride((err) => {
+      process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : 2);
+    });
   addRpcAuthOptions(cmd);
   return cmd.action(async (method: string, params: string[], flags: RpcClientOptions) => {
     try {
