@@ -23,6 +23,7 @@ interface NodeFlags {
   rpcAllowOrigin?: string[];
   rpcAllowHost?: string[];
   webAllowOrigin?: string[];
+  webAllowHost?: string[];
   logLevel: string;
   stratumMinDifficulty: number;
   limit?: Partial<Limits>;
@@ -74,6 +75,7 @@ export function nodeCommand(): Command {
     .option('--web-bind <ip>', 'address the web page binds to', ipArg('--web-bind'), '127.0.0.1')
     .option('--web-port <port>', 'port of the web page', intArg('--web-port', 0, 65535), 17423)
     .option('--web-allow-origin <origin>', 'an origin (or *) whose pages may use /ws besides the page itself (repeatable)', collect)
+    .option('--web-allow-host <name>', 'a Host name the page may be reached by besides IP addresses and localhost (repeatable)', collect)
     .addOption(new Option('--log-level <level>', 'what to log').choices([...LOG_LEVELS]).default('info'))
     .option('--limit <name=value>', 'override a connection limit (see README "Limits"; repeatable)', limitArg)
     .addOption(new Option('--block-interval <ms>', 'wait at least this long between locally mined blocks').argParser(intArg('--block-interval', 0, 3_600_000)).hideHelp())
@@ -187,7 +189,7 @@ async function runNode(f: NodeFlags): Promise<void> {
   if (f.web) {
     try {
       const { serveWeb } = await import('../node/web-server.js');
-      web = await serveWeb(node, { host: f.webBind, port: f.webPort, allowOrigins: f.webAllowOrigin });
+      web = await serveWeb(node, { host: f.webBind, port: f.webPort, allowOrigins: f.webAllowOrigin, allowHosts: f.webAllowHost });
     } catch (err) {
       logger.error(`web: ${(err as Error).message}`);
     }
