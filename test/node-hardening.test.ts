@@ -129,13 +129,13 @@ describe('slot exhaustion: an honest client is still served', () => {
     }
   }, 60_000);
 
-  it('web /ws refuses a foreign Origin and accepts the page’s own', async () => {
+  it('web /ws refuses a foreign Origin or Host and accepts the page’s own', async () => {
     const node = await startNode();
-    const web = await serveWeb(node, { port: 0, allowOrigins: ['http://miner.example'] });
+    const web = await serveWeb(node, { port: 0, allowOrigins: ['http://miner.example'], allowHosts: ['miner.lan'] });
     try {
-      const tryOrigin = (origin: string) =>
+      const tryOrigin = (origin: string, host = `127.0.0.1:${web.port}`) =>
         new Promise<number>((resolve) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${web.port}/ws`, { headers: { origin } });
+          const ws = new WebSocket(`ws://127.0.0.1:${web.port}/ws`, { headers: { origin, host } });
           ws.on('unexpected-response', (_req: unknown, res: { statusCode: number }) => resolve(res.statusCode));
           ws.on('open', () => {
             ws.close();
@@ -146,6 +146,9 @@ describe('slot exhaustion: an honest client is still served', () => {
       expect(await tryOrigin('http://evil.example')).toBe(403);
       expect(await tryOrigin(`http://127.0.0.1:${web.port}`)).toBe(101);
       expect(await tryOrigin('http://miner.example')).toBe(101);
+      // DNS rebinding: the page's own origin, but under a name nobody allowed.
+      expect(await tryOrigin(`http://rebind.evil.example:${web.port}`, `rebind.evil.example:${web.port}`)).toBe(403);
+      expect(await tryOrigin(`http://miner.lan:${web.port}`, `miner.lan:${web.port}`)).toBe(101);
     } finally {
       await web.close();
       await node.stop();
