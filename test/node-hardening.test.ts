@@ -155,6 +155,24 @@ describe('slot exhaustion: an honest client is still served', () => {
     }
   });
 
+  it('web /ws: a page over the message rate is dropped', async () => {
+    const lines: string[] = [];
+    const node = await startNode({ nodeLimits: { webRate: 5, webBurst: 10 }, logger: createLogger((l) => lines.push(l), 'info') });
+    const web = await serveWeb(node, { port: 0 });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${web.port}/ws`);
+      await new Promise((r) => ws.once('open', r));
+      const closed = new Promise((r) => ws.once('close', r));
+      ws.send(JSON.stringify({ type: 'hello', version: 1, client: 'greedy' }));
+      for (let i = 0; i < 30; i++) ws.send('{"type":"getjob"}');
+      await closed;
+      expect(lines.some((l) => /^info: web: \/ws 127\.0\.0\.1 disconnected: over 5 messages per second/.test(l))).toBe(true);
+    } finally {
+      await web.close();
+      await node.stop();
+    }
+  });
+
   it('RPC: 1500 slowloris sockets from one address; the honest client is served and the slow ones are cut', async () => {
     const node = await startNode({ nodeLimits: { rpcHeadersTimeoutMs: 1000, rpcRequestTimeoutMs: 2000 } });
     const slow: Socket[] = [];
