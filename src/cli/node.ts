@@ -112,7 +112,8 @@ function limitArg(value: string, previous: Partial<Limits> = {}): Partial<Limits
   }
 }
 
-const hostOf = (ip: string) => (ip === '0.0.0.0' ? '127.0.0.1' : ip === '::' ? '[::1]' : ip.includes(':') ? `[${ip}]` : ip);
+/** The bind address as it goes into a URL (0.0.0.0 stays: it says "every interface"). */
+const hostOf = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 
