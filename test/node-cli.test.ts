@@ -1,24 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { generate, keypair, rpc, startNode, until } from './support/node.js';
-
-const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const run = promisify(execFile);
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { cli, MAIN } from './support/cli.js';
+import { cookieAuth, generate, keypair, rpc, startNode, until } from './support/node.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -56,10 +42,11 @@ describe('hashlane CLI: node and wallet', () => {
   it('wallet: create an encrypted key, show address and balance, send a transfer through RPC', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hashlane-wallet-'));
     dirs.push(dir);
-    const node = await startNode();
+    // A data dir so that the node writes its RPC cookie, which the wallet reads.
+    const node = await startNode({ dataDir: join(dir, 'node') });
     try {
       const ks = join(dir, 'key.json');
-      const common = ['--keystore', ks, '--rpc', `http://127.0.0.1:${node.rpc!.port}/`];
+      const common = ['--keystore', ks, '--rpc', `http://127.0.0.1:${node.rpc!.port}/`, '--data-dir', join(dir, 'node'), '--chain', 'regtest'];
       const env = { HASHLANE_PASSPHRASE: 'test passphrase' };
       const created = await cli(['wallet', ...common, 'create', '--kdf-memory', '1', '--kdf-iterations', '1'], env);
       expect(created.code, created.stderr).toBe(0);
@@ -80,7 +67,7 @@ describe('hashlane CLI: node and wallet', () => {
       expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^0 \(nonce 0\)/);
       await generate(node, 1);
       expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^1234 /);
-      const down = await cli(['wallet', '--keystore', ks, '--rpc', 'http://127.0.0.1:1/', 'balance']);
+      const down = await cli(['wallet', '--keystore', ks, '--rpc', 'http://127.0.0.1:1/', '--rpc-cookie-file', node.cookiePath!, 'balance']);
       expect(down.code).toBe(1);
       expect(down.stderr).toMatch(/cannot reach the node/);
     } finally {
@@ -92,7 +79,7 @@ describe('hashlane CLI: node and wallet', () => {
     const dir = await mkdtemp(join(tmpdir(), 'hashlane-cli-node-'));
     dirs.push(dir);
     const start = async () => {
-      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20'], {
+      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--bind', '127.0.0.1', '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -111,7 +98,7 @@ describe('hashlane CLI: node and wallet', () => {
     const b = await start();
     await until(() => /hashlane node on regtest/.test(b.out()), 30_000, 'restart');
     const port = Number(/rpc http:\/\/127\.0\.0\.1:(\d+)\//.exec(b.out())![1]);
-    expect((await rpc(port, 'getblockcount')).result).toBeGreaterThanOrEqual(stoppedAt);
+    expect((await rpc({ port, authorization: cookieAuth(dir) }, 'getblockcount')).result).toBeGreaterThanOrEqual(stoppedAt);
     b.child.kill('SIGTERM');
     expect(await b.exit).toBe(0);
   }, 60_000);

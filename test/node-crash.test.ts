@@ -9,7 +9,7 @@ import { ready } from '../dist/index.js';
 import { Chain } from '../dist/chain/chain.js';
 import { regtestParams } from '../dist/chain/params.js';
 import { openChainStore } from '../dist/node/storage.js';
-import { keypair, rpc, transferHex, until } from './support/node.js';
+import { cookieAuth, keypair, rpc, transferHex, until } from './support/node.js';
 
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
@@ -58,7 +58,7 @@ describe('crash consistency', () => {
         const port = await freePort();
         const child: ChildProcess = spawn(
           process.execPath,
-          [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--rpc-port', String(port), '--p2p-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '15', '--miner-address', Buffer.from(alice.pk).toString('hex'), '--no-status'],
+          [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--rpc-port', String(port), '--bind', '127.0.0.1', '--p2p-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '15', '--miner-address', Buffer.from(alice.pk).toString('hex'), '--no-status'],
           { stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let stderr = '';
@@ -68,25 +68,27 @@ describe('crash consistency', () => {
           if (sig !== 'SIGKILL') console.error(`node exited early (${code} ${sig}): ${stderr}`);
         });
         const exited = new Promise((r) => child.once('exit', r));
-        await until(async () => (await rpc(port, 'getblockcount').catch(() => null))?.result !== undefined, 20_000, `node up (${stderr})`);
+        const target = () => ({ port, authorization: cookieAuth(dir) });
+        await until(async () => (await Promise.resolve().then(() => rpc(target(), 'getblockcount')).catch(() => null))?.result !== undefined, 20_000, `node up (${stderr})`);
+        const node = target();
         // Everything seen as committed before the kill must survive it.
-        const startHeight = (await rpc(port, 'getblockcount')).result;
+        const startHeight = (await rpc(node, 'getblockcount')).result;
         expect(startHeight).toBeGreaterThanOrEqual(prevHeight);
         const killAt = Date.now() + 400 + round * 150;
         let sent = 0;
         let lastError = '';
         // Run at least until the kill time and until a transaction went through in this round.
         while (Date.now() < killAt || (sent === 0 && Date.now() < killAt + 10_000)) {
-          const acct = (await rpc(port, 'getaccount', [Buffer.from(alice.pk).toString('hex')])).result;
+          const acct = (await rpc(node, 'getaccount', [Buffer.from(alice.pk).toString('hex')])).result;
           if (BigInt(acct.balance) > 10_000n) {
-            const r = await rpc(port, 'sendrawtransaction', [transferHex(alice, bob.pk, 1n + BigInt(sent), acct.nextnonce, 500n)]);
+            const r = await rpc(node, 'sendrawtransaction', [transferHex(alice, bob.pk, 1n + BigInt(sent), acct.nextnonce, 500n)]);
             if (r.result) sent++;
             else lastError = JSON.stringify(r.error);
           }
-          const h = (await rpc(port, 'getblockcount')).result as number;
-          const best = (await rpc(port, 'getblockhash', [h])).result as string;
+          const h = (await rpc(node, 'getblockcount')).result as number;
+          const best = (await rpc(node, 'getblockhash', [h])).result as string;
           observed.set(h, best);
-          const got = await rpc(port, 'getblock', [best, 1]);
+          const got = await rpc(node, 'getblock', [best, 1]);
           expect(got.error, JSON.stringify(got.error)).toBeUndefined();
           const blk = got.result;
           for (const id of blk.tx.slice(1)) confirmed.add(id);

@@ -9,7 +9,7 @@ const bob = keypair(12);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 beforeAll(async () => {
-  node = await startNode({ minerAddress: alice.pk, rpcToken: undefined });
+  node = await startNode({ minerAddress: alice.pk });
   await generate(node, 3);
 });
 afterAll(() => node.stop());

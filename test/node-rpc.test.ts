@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcServer } from '../dist/node/rpc-server.js';
 import { RpcCode, RpcError } from '../dist/node/rpc-errors.js';
 
+let defaultAuth = '';
+
 async function post(port: number, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(defaultAuth && !('authorization' in headers) ? { authorization: defaultAuth } : {}), ...headers } });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
@@ -29,6 +31,7 @@ describe('JSON-RPC server framework', () => {
       },
     });
     port = await server.listen();
+    defaultAuth = server.authorization;
   });
   afterAll(() => server.close());
 
@@ -87,24 +90,27 @@ describe('JSON-RPC server framework', () => {
 
   it('enforces transport rules: POST /, body size', async () => {
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(405);
-    expect((await post(port + 0, '{}').then(() => fetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: '{}' }))).status).toBe(404);
+    expect((await post(port + 0, '{}').then(() => fetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: '{}', headers: { authorization: server.authorization } }))).status).toBe(404);
     const r = await post(port, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: ['x'.repeat(5000)] }));
     expect(r.status).toBe(413);
     expect(r.json.error.message).toMatch(/exceeds 4096 bytes/);
   });
 
-  it('requires the auth token when one is set', async () => {
-    const s = new RpcServer({ token: 's3cret' });
+  it('requires HTTP Basic credentials (the cookie or a configured user), compared in constant time', async () => {
+    const s = new RpcServer({ users: [{ user: 'alice', password: 's3cret' }] });
     const p = await s.listen();
     try {
       const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'help' });
+      const basic = (cred: string) => ({ authorization: `Basic ${Buffer.from(cred).toString('base64')}` });
       const none = await post(p, body);
       expect(none.status).toBe(401);
       expect(none.json.error.code).toBe(RpcCode.UNAUTHORIZED);
-      expect((await post(p, body, { authorization: 'Bearer wrong' })).status).toBe(401);
-      expect((await post(p, body, { authorization: 'Bearer s3cret' })).json.result).toMatch(/help/);
-      const basic = Buffer.from('user:s3cret').toString('base64');
-      expect((await post(p, body, { authorization: `Basic ${basic}` })).status).toBe(200);
+      expect(s.cookie).toMatch(/^__cookie__:[0-9a-f]{64}$/);
+      for (const wrong of ['alice:wrong', 'bob:s3cret', '__cookie__:' + '0'.repeat(64), s.cookie.slice(0, -1), '']) expect((await post(p, body, basic(wrong))).status, wrong).toBe(401);
+      expect((await post(p, body, { authorization: 'Bearer s3cret' })).status).toBe(401);
+      expect((await post(p, body, basic('alice:s3cret'))).json.result).toMatch(/help/);
+      expect((await post(p, body, basic(s.cookie))).status).toBe(200);
+      expect((await post(p, body, { authorization: s.authorization })).status).toBe(200);
     } finally {
       await s.close();
     }

@@ -134,8 +134,9 @@ describe('Stratum V1 server', () => {
     expect(blocks).toHaveLength(1);
     expect(le(sha256d(blocks[0]!.header))).toBe(found!.value);
     expect(Buffer.from(blocks[0]!.coinbase.subarray(9, 13)).toString('hex')).toBe(en1);
-    const dup = await c.call('mining.submit', ['w', jobId, '00000001', ntime, hexNonce(found!.nonce)]);
-    expect(dup.error[0]).toBe(22);
+    // Once its block is found, a job is stale: the same or another solution counts for nothing.
+    const again = await c.call('mining.submit', ['w', jobId, '00000001', ntime, hexNonce(found!.nonce)]);
+    expect(again.error).toEqual([21, 'job not found (stale)', null]);
     expect((await c.call('mining.submit', ['w', 'ffff', '00000001', ntime, '00000000'])).error[0]).toBe(21);
     expect((await c.call('mining.submit', ['w', jobId, '01', ntime, '00000000'])).error[1]).toMatch(/extranonce2/);
 

@@ -1,7 +1,7 @@
 // The browser mining page (dist/web/page) in headless Chromium: it loads, mines a devnet block
 // in standalone mode, and its scan kernel runs about as fast as in Node.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,7 @@ async function openPage(browser: Chromium, url: string): Promise<{ page: Page; e
 }
 
 /** A `hashlane node --web` process on free ports, with a fresh data dir. */
-async function startNode(extraArgs: string[] = []): Promise<{ rpc: string; web: string; stop(): Promise<void> }> {
+async function startNode(extraArgs: string[] = []): Promise<{ rpc: string; web: string; cookie: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hashlane-web-node-'));
   const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
   const args = ['node', '--data-dir', dir, '--no-listen', '--rpc-port', '0', '--no-stratum', '--web', '--web-port', '0', '--no-status', ...extraArgs];
@@ -78,15 +78,18 @@ async function startNode(extraArgs: string[] = []): Promise<{ rpc: string; web: 
       child.stderr!.on('data', onData);
       child.once('exit', (code) => fail(new Error(`the node exited with ${code}:\n${out}`)));
     });
-    return { ...urls, stop };
+    // The node writes its RPC cookie before it prints the addresses (devnet: the default chain).
+    const chain = extraArgs.includes('--chain') ? extraArgs[extraArgs.indexOf('--chain') + 1] : 'devnet';
+    return { ...urls, cookie: readFileSync(join(dir, chain, '.cookie'), 'utf8'), stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+async function rpc(node: { rpc: string; cookie: string }, method: string, params: unknown[] = []): Promise<any> {
+  const authorization = `Basic ${Buffer.from(node.cookie).toString('base64')}`;
+  const res = await fetch(node.rpc, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -164,7 +167,7 @@ describe('browser mining page', () => {
   it('connected mode: a block found in the browser is accepted by a node', async () => {
     const node = await startNode();
     try {
-      expect(await rpc(node.rpc, 'getblockcount')).toBe(0);
+      expect(await rpc(node, 'getblockcount')).toBe(0);
       const { page, errors } = await openPage(browser, `${node.web}?mode=connected&threads=2&autostart=1`);
       await page.waitForFunction(() => (window as unknown as { hashlaneApp: { state: AppState } }).hashlaneApp.state.blocks.some((b) => b.accepted), undefined, { timeout: 60_000 });
       const s = await appState(page);
@@ -172,8 +175,8 @@ describe('browser mining page', () => {
       const block = s.blocks.find((b) => b.accepted)!;
       expect(block.height).toBe(1);
       // The node has it on its chain (it does not mine itself: every block came from the page).
-      expect(await rpc(node.rpc, 'getblockcount')).toBeGreaterThanOrEqual(1);
-      expect(await rpc(node.rpc, 'getblockhash', [1])).toBe(block.hash);
+      expect(await rpc(node, 'getblockcount')).toBeGreaterThanOrEqual(1);
+      expect(await rpc(node, 'getblockhash', [1])).toBe(block.hash);
       await page.waitForFunction(() => (window as unknown as { hashlaneApp: { state: AppState } }).hashlaneApp.state.totalRate > 0, undefined, { timeout: 10_000 });
       await page.screenshot({ path: `${artifacts}web-connected.png`, fullPage: true });
       await page.evaluate(() => (window as unknown as { hashlaneApp: { pause(): void } }).hashlaneApp.pause());
@@ -295,7 +298,7 @@ describe('browser mining page on WebGPU (SwiftShader)', () => {
       expect(s.error).toBeNull();
       const block = s.blocks.find((b) => b.accepted)!;
       expect(block).toMatchObject({ height: 1, backend: 'webgpu' });
-      expect(await rpc(node.rpc, 'getblockhash', [1])).toBe(block.hash);
+      expect(await rpc(node, 'getblockhash', [1])).toBe(block.hash);
       await page.evaluate(() => (window as unknown as { hashlaneApp: { pause(): void } }).hashlaneApp.pause());
       expect(errors).toEqual([]);
       await page.close();

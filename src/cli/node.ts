@@ -1,15 +1,32 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { LimitError, parseLimit, type Limits } from '../node/limits.js';
+import { createLogger, isLogLevel, LOG_LEVELS } from '../node/log.js';
 import { devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
 import { HashlaneNode, type NodeOptions } from '../node/node.js';
 import { hostPortArg, intArg, keyArg } from './args.js';
 
-const CHAINS: Record<string, ChainParams> = { devnet: devnetParams, regtest: regtestParams };
+export const CHAINS: Record<string, ChainParams> = { devnet: devnetParams, regtest: regtestParams };
 
 interface NodeFlags {
   dataDir: string;
-  host: string;
+  bind: string;
+  rpcBind: string;
+  stratumBind: string;
+  webBind: string;
+  rpcUser?: string;
+  rpcPasswordFile?: string;
+  rpcAllowIp?: string[];
+  rpcAllowOrigin?: string[];
+  rpcAllowHost?: string[];
+  webAllowOrigin?: string[];
+  webAllowHost?: string[];
+  logLevel: string;
+  stratumMinDifficulty: number;
+  limit?: Partial<Limits>;
   p2pPort: number;
   rpcPort: number;
   stratumPort: number;
@@ -21,7 +38,6 @@ interface NodeFlags {
   chain: string;
   web?: boolean;
   webPort: number;
-  rpcToken?: string;
   blockInterval?: number;
   status: boolean;
   listen: boolean;
@@ -37,24 +53,74 @@ export function nodeCommand(): Command {
     .description('run a hashlane full node: chain on LevelDB, WebSocket peers, JSON-RPC, Stratum server, optional miner')
     .option('--data-dir <dir>', 'data directory (a folder per chain inside)', '.hashlane')
     .addOption(new Option('--chain <name>', 'which chain').choices(Object.keys(CHAINS)).default('devnet'))
-    .option('--host <ip>', 'address the servers bind to', '127.0.0.1')
+    .option('--bind <ip>', 'address the peer-to-peer listener binds to', ipArg('--bind'), '0.0.0.0')
     .option('--p2p-port <port>', 'peer-to-peer WebSocket port', intArg('--p2p-port', 0, 65535), 17421)
     .option('--no-listen', 'accept no inbound peers (outbound only)')
+    .option('--rpc-bind <ip>', 'address JSON-RPC binds to (beyond loopback it needs --rpc-allow-ip)', ipArg('--rpc-bind'), '127.0.0.1')
     .option('--rpc-port <port>', 'JSON-RPC port (POST /)', intArg('--rpc-port', 0, 65535), 17420)
-    .option('--rpc-token <token>', 'require "Authorization: Bearer <token>" on RPC (or set HASHLANE_RPC_TOKEN)')
+    .option('--rpc-user <name>', 'an RPC user besides the cookie; the password from --rpc-password-file or HASHLANE_RPC_PASSWORD')
+    .option('--rpc-password-file <file>', "file holding --rpc-user's password (never on the command line)")
+    .option('--rpc-allow-ip <ip[/bits]>', 'remote address or subnet allowed to use RPC (repeatable)', collect)
+    .option('--rpc-allow-origin <origin>', 'a web origin (scheme://host:port) allowed to call RPC from a browser (repeatable)', collect)
+    .option('--rpc-allow-host <name>', 'a Host header name accepted besides IP addresses and localhost (repeatable)', collect)
+    .option('--stratum-bind <ip>', 'address the Stratum server binds to', ipArg('--stratum-bind'), '0.0.0.0')
     .option('--stratum-port <port>', 'Stratum V1 server port for external miners', intArg('--stratum-port', 0, 65535), 17422)
     .option('--no-stratum', 'do not run the Stratum server')
+    .option('--stratum-min-difficulty <d>', 'lowest share difficulty mining.suggest_difficulty may set', positiveArg('--stratum-min-difficulty'), 0.001)
     .option('--peer <host:port>', 'connect to this peer and keep reconnecting (repeatable)', hostPortArg)
     .option('--mine', 'mine on this node')
     .option('--threads <n>', 'miner threads (default: all cores)', intArg('--threads', 1, 1024))
     .option('--miner-address <hex>', 'public key the block rewards go to (default: a key kept in the data dir)', keyArg('--miner-address'))
     .option('--web', 'serve the browser mining page and its WebSocket work endpoint')
+    .option('--web-bind <ip>', 'address the web page binds to', ipArg('--web-bind'), '127.0.0.1')
     .option('--web-port <port>', 'port of the web page', intArg('--web-port', 0, 65535), 17423)
+    .option('--web-allow-origin <origin>', 'an origin (or *) whose pages may use /ws besides the page itself (repeatable)', collect)
+    .option('--web-allow-host <name>', 'a Host name the page may be reached by besides IP addresses and localhost (repeatable)', collect)
+    .addOption(new Option('--log-level <level>', 'what to log').choices([...LOG_LEVELS]).default('info'))
+    .option('--limit <name=value>', 'override a connection limit (see README "Limits"; repeatable)', limitArg)
     .addOption(new Option('--block-interval <ms>', 'wait at least this long between locally mined blocks').argParser(intArg('--block-interval', 0, 3_600_000)).hideHelp())
     .option('--no-status', 'no live status line')
     .action(async (flags: NodeFlags) => {
       await runNode(flags);
     });
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function ipArg(name: string) {
+  return (value: string): string => {
+    if (!isIP(value)) throw new InvalidArgumentError(`${name} must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::), got "${value}".`);
+    return value;
+  };
+}
+
+function positiveArg(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[0-9.eE+-]+$/.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${value}".`);
+    return n;
+  };
+}
+
+function limitArg(value: string, previous: Partial<Limits> = {}): Partial<Limits> {
+  try {
+    return parseLimit(value, previous);
+  } catch (err) {
+    throw new InvalidArgumentError((err as LimitError).message);
+  }
+}
+
+/** The bind address as it goes into a URL (0.0.0.0 stays: it says "every interface"). */
+const hostOf = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
+
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
+
+/** One line on stderr in the CLI's style, exit code 2 (usage). */
+function usage(what: string, expected: string): void {
+  console.error(`hashlane node: ${what}; expected ${expected}`);
+  process.exitCode = 2;
 }
 
 async function runNode(f: NodeFlags): Promise<void> {
@@ -64,20 +130,53 @@ async function runNode(f: NodeFlags): Promise<void> {
     if (tty) process.stdout.write('\r\x1b[K');
     console.log(line);
   };
+  if (!isLogLevel(f.logLevel)) return usage(`--log-level ${f.logLevel}`, LOG_LEVELS.join(', '));
+  const logger = createLogger(log, f.logLevel);
+  if (!isLoopback(f.rpcBind) && !f.rpcAllowIp?.length) {
+    return usage(`--rpc-bind ${f.rpcBind} would expose RPC beyond this machine`, '--rpc-allow-ip <ip or subnet> naming who may connect');
+  }
+  let rpcUsers: NodeOptions['rpcUsers'];
+  if (f.rpcUser !== undefined) {
+    let password = process.env.HASHLANE_RPC_PASSWORD;
+    if (f.rpcPasswordFile !== undefined) {
+      try {
+        password = readFileSync(f.rpcPasswordFile, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        console.error(`hashlane node: cannot read --rpc-password-file ${f.rpcPasswordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+    }
+    if (!password) return usage(`--rpc-user ${f.rpcUser} has no password`, '--rpc-password-file <file> or HASHLANE_RPC_PASSWORD');
+    if (f.rpcUser.includes(':')) return usage(`--rpc-user "${f.rpcUser}" contains ":"`, 'a user name without ":" (HTTP Basic)');
+    rpcUsers = [{ user: f.rpcUser, password }];
+  } else if (f.rpcPasswordFile !== undefined) return usage('--rpc-password-file without --rpc-user', '--rpc-user <name> too');
+  if (!isLoopback(f.rpcBind)) logger.warn(`RPC listens on ${f.rpcBind}, reachable from ${f.rpcAllowIp!.join(', ')}: credentials travel unencrypted (HTTP Basic)`);
+  let stopFn: ((why: string) => Promise<void>) | null = null;
+  let stopAsked = false;
   const opts: NodeOptions = {
     params,
     dataDir: resolve(f.dataDir),
-    host: f.host,
+    bind: f.bind,
+    rpcBind: f.rpcBind,
+    stratumBind: f.stratumBind,
     p2pPort: f.listen ? f.p2pPort : null,
     rpcPort: f.rpcPort,
-    rpcToken: f.rpcToken ?? process.env.HASHLANE_RPC_TOKEN,
+    rpcUsers,
+    rpcAllowIps: f.rpcAllowIp,
+    rpcAllowOrigins: f.rpcAllowOrigin,
+    rpcAllowHosts: f.rpcAllowHost,
+    nodeLimits: f.limit,
+    logger,
+    // RPC `stop` may in principle arrive before `stop` below exists.
+    onStopRequest: () => (stopFn ? void stopFn('RPC stop') : (stopAsked = true)),
     stratumPort: f.stratum ? f.stratumPort : null,
+    stratumMinDifficulty: f.stratumMinDifficulty,
     peers: f.peer ?? [],
     mine: !!f.mine,
     threads: f.threads ?? availableParallelism(),
     minerAddress: f.minerAddress,
     blockIntervalMs: f.blockInterval,
-    log,
   };
   let node: HashlaneNode;
   try {
@@ -91,15 +190,15 @@ async function runNode(f: NodeFlags): Promise<void> {
   if (f.web) {
     try {
       const { serveWeb } = await import('../node/web-server.js');
-      web = await serveWeb(node, { host: f.host, port: f.webPort });
+      web = await serveWeb(node, { host: f.webBind, port: f.webPort, allowOrigins: f.webAllowOrigin, allowHosts: f.webAllowHost });
     } catch (err) {
-      log(`web: ${(err as Error).message}`);
+      logger.error(`web: ${(err as Error).message}`);
     }
   }
   const s = node.status();
   log(
-    `hashlane node on ${params.name}: data ${node.dir}, p2p ${s.p2pPort ? `${f.host}:${s.p2pPort}` : 'off'}, rpc http://${f.host}:${s.rpcPort}/` +
-      `${s.stratumPort ? `, stratum+tcp://${f.host}:${s.stratumPort}` : ''}${web ? `, web ${web.url}` : ''}` +
+    `hashlane node on ${params.name}: data ${node.dir}, p2p ${s.p2pPort ? `${hostOf(f.bind)}:${s.p2pPort}` : 'off'}, rpc http://${hostOf(f.rpcBind)}:${s.rpcPort}/` +
+      `${s.stratumPort ? `, stratum+tcp://${hostOf(f.stratumBind)}:${s.stratumPort}` : ''}${web ? `, web ${web.url}` : ''}` +
       `${node.miner ? `, mining with ${opts.threads} thread(s) to ${Buffer.from(node.minerAddress).toString('hex')}` : ''}`,
   );
   const line = () => {
@@ -127,6 +226,8 @@ async function runNode(f: NodeFlags): Promise<void> {
     log(`stopped at height ${node.chain.height}`);
     process.exit(0);
   };
+  stopFn = stop;
+  if (stopAsked) void stop('RPC stop');
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -7,11 +7,11 @@ import { ed25519 } from '../sig/index.js';
 import { DEFAULT_KDF, decryptKey, encryptKey, KeystoreError } from '../node/keystore.js';
 import { readJson, writeFileAtomic } from '../node/storage.js';
 import { amountArg, intArg, keyArg } from './args.js';
+import { addRpcAuthOptions, RpcCallError, RpcClientError, rpcCall, type RpcClientOptions } from './rpc-client.js';
 
-interface WalletFlags {
+interface WalletFlags extends RpcClientOptions {
   keystore: string;
   rpc: string;
-  rpcToken?: string;
   passphraseFile?: string;
 }
 
@@ -63,21 +63,13 @@ function prompt(question: string): Promise<string> {
 }
 
 async function call(f: WalletFlags, method: string, params: unknown[]): Promise<any> {
-  const token = f.rpcToken ?? process.env.HASHLANE_RPC_TOKEN;
-  let res: Response;
   try {
-    res = await fetch(f.rpc, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
+    return await rpcCall(f, method, params);
   } catch (err) {
-    throw new CliError(`cannot reach the node at ${f.rpc}: ${(err as Error).cause ?? (err as Error).message}`);
+    if (err instanceof RpcCallError) throw new CliError(`${method}: ${err.message} (code ${err.code})`);
+    if (err instanceof RpcClientError) throw new CliError(err.message);
+    throw err;
   }
-  const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { code: number; message: string } } | null;
-  if (!body) throw new CliError(`the node at ${f.rpc} answered HTTP ${res.status} without JSON`);
-  if (body.error) throw new CliError(`${method}: ${body.error.message} (code ${body.error.code})`);
-  return body.result;
 }
 
 async function loadPublicKey(f: WalletFlags): Promise<string> {
@@ -109,8 +101,8 @@ export function walletCommand(): Command {
     .description('keys in an encrypted keystore (argon2id + AES-256-GCM), balance, and transfers via a node')
     .option('--keystore <file>', 'keystore file', '.hashlane/wallet/keystore.json')
     .option('--rpc <url>', "the node's JSON-RPC URL", 'http://127.0.0.1:17420/')
-    .option('--rpc-token <token>', 'RPC auth token (or set HASHLANE_RPC_TOKEN)')
     .option('--passphrase-file <file>', 'read the passphrase from a file (or set HASHLANE_PASSPHRASE)');
+  addRpcAuthOptions(wallet);
 
   wallet
     .command('create')

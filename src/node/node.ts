@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ready } from '../engine/index.js';
-import type { Block } from '../chain/block.js';
+import { blockHash, type Block } from '../chain/block.js';
 import { Chain, type TipChangeEvent } from '../chain/chain.js';
 import { fromHex, toHex } from '../chain/hex.js';
 import { Mempool, type MempoolOptions } from '../chain/mempool.js';
@@ -11,12 +12,15 @@ import { createBlockTemplate, type BlockTemplate } from '../chain/template.js';
 import { ed25519 } from '../sig/index.js';
 import { encodeTx, txid } from '../chain/tx.js';
 import { LocalMiner } from './local-miner.js';
+import { resolveLimits, type Limits } from './limits.js';
+import { createLogger, type Logger } from './log.js';
+import { registerNetMethods } from './rpc-net.js';
 import { Network } from './p2p/network.js';
 import type { PeerLimits } from './p2p/peer.js';
 import { registerMethods } from './rpc-methods.js';
-import { RpcServer } from './rpc-server.js';
+import { RpcServer, type RpcCredential } from './rpc-server.js';
 import { chainDir, openChainStore, readJson, writeFileAtomic } from './storage.js';
-import { StratumServer } from './stratum-server.js';
+import { SIDE_CHAIN, StratumServer } from './stratum-server.js';
 import { Sync } from './sync.js';
 import { blockFromShare, coinbasePayload, templateToStratum } from './template.js';
 
@@ -24,23 +28,40 @@ export interface NodeOptions {
   params: ChainParams;
   /** Data directory (a folder per chain inside); null keeps everything in memory. */
   dataDir: string | null;
-  host?: string;
+  /** P2P listen address (default 127.0.0.1 here; the CLI's default is all interfaces). */
+  bind?: string;
+  /** JSON-RPC listen address (default 127.0.0.1). */
+  rpcBind?: string;
+  /** Stratum listen address (default 127.0.0.1 here; the CLI's default is all interfaces). */
+  stratumBind?: string;
   /** null: no listener. 0: a free port. */
   p2pPort?: number | null;
   rpcPort?: number | null;
   stratumPort?: number | null;
   peers?: string[];
-  rpcToken?: string;
+  /** HTTP Basic users accepted on RPC besides the cookie. */
+  rpcUsers?: RpcCredential[];
+  rpcAllowOrigins?: string[];
+  rpcAllowIps?: string[];
+  rpcAllowHosts?: string[];
   mine?: boolean;
   threads?: number;
   /** 32-byte public key the coinbase pays; default: a key kept in the data dir. */
   minerAddress?: Uint8Array;
   blockIntervalMs?: number;
   stratumDifficulty?: number;
+  stratumMinDifficulty?: number;
+  /** Peer protocol limits (rates, frame size, ban score). */
   limits?: Partial<PeerLimits>;
+  /** Connection limits of every server (src/node/limits.ts). */
+  nodeLimits?: Partial<Limits>;
   banMs?: number;
   mempool?: MempoolOptions;
+  /** Plain line sink (info level); `logger` wins when both are given. */
   log?: (line: string) => void;
+  logger?: Logger;
+  /** Called for RPC `stop` instead of stop(). */
+  onStopRequest?: () => void;
 }
 
 export interface NodeStatus {
@@ -77,6 +98,13 @@ export class HashlaneNode extends EventEmitter {
   miner: LocalMiner | null = null;
   minerAddress!: Uint8Array;
   private readonly log: (line: string) => void;
+  readonly logger: Logger;
+  readonly limits: Limits;
+  /** Where the RPC cookie was written (null: in memory only). */
+  cookiePath: string | null = null;
+  /** Resolves when RPC `stop` was called. */
+  readonly stopRequested: Promise<void>;
+  private requestStop!: () => void;
   private unsubscribe: (() => void) | null = null;
   private stopping: Promise<void> | null = null;
   readonly startedAt = Date.now();
@@ -84,7 +112,17 @@ export class HashlaneNode extends EventEmitter {
   private constructor(readonly opts: NodeOptions) {
     super();
     this.params = opts.params;
-    this.log = opts.log ?? (() => {});
+    this.logger = opts.logger ?? createLogger(opts.log ?? (() => {}), 'info');
+    this.log = (line) => this.logger.info(line);
+    this.limits = resolveLimits(opts.nodeLimits);
+    this.stopRequested = new Promise((r) => (this.requestStop = r));
+  }
+
+  /** RPC `stop`: the embedder's onStopRequest runs (the CLI also closes the web server), else stop(). */
+  requestShutdown(): void {
+    this.requestStop();
+    if (this.opts.onStopRequest) this.opts.onStopRequest();
+    else void this.stop();
   }
 
   static async start(opts: NodeOptions): Promise<HashlaneNode> {
@@ -110,34 +148,71 @@ export class HashlaneNode extends EventEmitter {
     this.mempool = new Mempool(this.chain, o.mempool);
     await this.loadMempool();
     this.minerAddress = o.minerAddress ?? (await this.loadMinerKey());
-    const host = o.host ?? '127.0.0.1';
+    const L = this.limits;
     this.network = new Network({
-      host,
+      host: o.bind ?? '127.0.0.1',
       port: o.p2pPort === undefined ? 17421 : o.p2pPort,
+      maxInbound: L.p2pMaxInbound,
+      maxPerAddress: L.p2pMaxPerAddress,
+      logger: this.logger,
       chainId: `${this.params.name}:${this.params.chainId}`,
       genesis: toHex(this.chain.genesisHash),
       tip: () => ({ height: this.chain.height, work: this.chain.tip.chainWork }),
-      limits: o.limits,
+      limits: {
+        handshakeTimeoutMs: L.p2pHandshakeMs,
+        maxSendBuffer: L.p2pMaxOutBytes,
+        stallMs: L.p2pStallMs,
+        maxMessageBytes: L.p2pMaxMessageBytes,
+        msgRate: L.p2pMsgRate,
+        msgBurst: L.p2pMsgBurst,
+        byteRate: L.p2pByteRate,
+        byteBurst: L.p2pByteBurst,
+        banScore: L.p2pBanScore,
+        ...o.limits,
+      },
       banMs: o.banMs,
     });
-    this.sync = new Sync(this.chain, this.mempool, this.network, { log: this.log });
+    this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxQueuedBytes: L.p2pMaxQueuedBytes });
     this.unsubscribe = this.chain.subscribe((ev) => this.onTip(ev));
     await this.network.listen();
 
     if (o.rpcPort !== null) {
-      this.rpc = new RpcServer({ host, port: o.rpcPort ?? 17420, token: o.rpcToken });
+      this.rpc = new RpcServer({
+        host: o.rpcBind ?? '127.0.0.1',
+        port: o.rpcPort ?? 17420,
+        users: o.rpcUsers,
+        allowOrigins: o.rpcAllowOrigins,
+        allowIps: o.rpcAllowIps,
+        allowHosts: o.rpcAllowHosts,
+        limits: L,
+      });
       registerMethods(this.rpc, this);
+      registerNetMethods(this.rpc, this);
       await this.rpc.listen();
+      if (this.dir !== null) {
+        // Bitcoin Core's cookie: readable by this user only, gone after a clean stop.
+        this.cookiePath = join(this.dir, '.cookie');
+        await writeFileAtomic(this.cookiePath, this.rpc.cookie, 0o600);
+      }
     }
     if (o.stratumPort !== null) {
       this.stratum = new StratumServer(
         {
           job: () => templateToStratum(this.template(this.minerAddress)),
-          submitBlock: (job, coinbase, header) => this.submitBlock(blockFromShare(job.context as BlockTemplate, coinbase, header)),
+          submitBlock: (job, coinbase, header) => this.submitFound(blockFromShare(job.context as BlockTemplate, coinbase, header)),
         },
-        { host, port: o.stratumPort ?? 17422, difficulty: o.stratumDifficulty ?? 1 },
+        {
+          host: o.stratumBind ?? '127.0.0.1',
+          port: o.stratumPort ?? 17422,
+          difficulty: o.stratumDifficulty ?? 1,
+          ...(o.stratumMinDifficulty !== undefined ? { minDifficulty: o.stratumMinDifficulty } : {}),
+          limits: L,
+        },
       );
-      this.stratum.on('error', (err: Error) => this.log(`stratum: ${err.message}`));
+      this.stratum.on('error', (err: Error) => this.logger.warn(`stratum: ${err.message}`));
+      this.stratum.on('disconnect', (d: { address: string; worker: string; reason: string }) =>
+        this.logger.info(`stratum: disconnected ${d.address}${d.worker ? ` (${d.worker.slice(0, 40)})` : ''}: ${d.reason}`),
+      );
       await this.stratum.listen();
     }
     if (o.mine) {
@@ -145,7 +220,7 @@ export class HashlaneNode extends EventEmitter {
         threads: o.threads ?? availableParallelism(),
         address: this.minerAddress,
         blockIntervalMs: o.blockIntervalMs,
-        submit: (b) => this.submitBlock(b),
+        submit: (b) => this.submitFound(b),
         log: this.log,
       });
       this.miner.start();
@@ -163,7 +238,21 @@ export class HashlaneNode extends EventEmitter {
     return this.sync.acceptBlock(block);
   }
 
+  /**
+   * A block this node's miners found (local or Stratum): null only when it joined the active
+   * chain, SIDE_CHAIN when valid but not the tip, else the reject reason.
+   */
+  async submitFound(block: Block): Promise<string | null> {
+    const why = await this.submitBlock(block);
+    if (why !== null) return why;
+    return this.chain.isOnMainChain(blockHash(block.header)) ? null : SIDE_CHAIN;
+  }
+
   private onTip(ev: TipChangeEvent): void {
+    const show = (b: Block) => toHex(blockHash(b.header).slice().reverse());
+    if (ev.disconnected.length) this.logger.warn(`reorg: ${ev.disconnected.length} block(s) disconnected, ${ev.connected.length} connected, tip ${this.chain.height}`);
+    for (const b of ev.disconnected) this.logger.info(`block disconnected ${show(b)}`);
+    for (const b of ev.connected) this.logger.info(`block connected ${show(b)} (${b.txs.length} tx)`);
     this.mempool.update(ev);
     // Transactions undone by a reorg are pending again: tell peers, whose mempools dropped them too.
     for (const b of ev.disconnected) for (const tx of b.txs) if (this.mempool.has(txid(tx))) this.sync.announceTx(txid(tx));
@@ -193,6 +282,7 @@ export class HashlaneNode extends EventEmitter {
       await this.miner?.stop();
       await this.stratum?.close();
       await this.rpc?.close();
+      if (this.cookiePath) await rm(this.cookiePath, { force: true });
       await this.network?.close();
       this.unsubscribe?.();
       if (this.mempool) await this.saveMempool();

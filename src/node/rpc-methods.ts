@@ -31,6 +31,31 @@ function address(b: Uint8Array, name = 'address'): Uint8Array {
   return b;
 }
 
+/** getblocktemplate's argument: an address (hex), or Bitcoin Core's template_request object. */
+function templatePayee(req: unknown): Uint8Array | null {
+  const hexKey = (v: unknown, what: string): Uint8Array => {
+    if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) throw new RpcError(RpcCode.INVALID_PARAMS, `getblocktemplate: ${what} must be a 32-byte public key (64 hex digits)`);
+    return new Uint8Array(Buffer.from(v, 'hex'));
+  };
+  if (req === undefined) return null;
+  if (typeof req === 'string') return hexKey(req, 'the address');
+  if (typeof req !== 'object' || req === null || Array.isArray(req)) {
+    throw new RpcError(RpcCode.INVALID_PARAMS, 'getblocktemplate: expected an address (hex) or {"rules": [...], "address": hex}');
+  }
+  const r = req as Record<string, unknown>;
+  for (const k of Object.keys(r)) {
+    if (!['rules', 'capabilities', 'mode', 'address'].includes(k)) throw new RpcError(RpcCode.INVALID_PARAMS, `getblocktemplate: unknown field "${k.slice(0, 40)}"; expected rules, capabilities, mode, address`);
+  }
+  for (const k of ['rules', 'capabilities']) {
+    const v = r[k];
+    if (v !== undefined && !(Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' && x.length <= 64))) {
+      throw new RpcError(RpcCode.INVALID_PARAMS, `getblocktemplate: ${k} must be an array of strings`);
+    }
+  }
+  if (r.mode !== undefined && r.mode !== 'template') throw new RpcError(RpcCode.INVALID_PARAMS, 'getblocktemplate: only mode "template" is supported (submit blocks with submitblock)');
+  return r.address === undefined ? null : hexKey(r.address, 'address');
+}
+
 export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
   const chain = () => node.chain;
   const blockJson = (block: Block, verbosity: number) => {
@@ -75,10 +100,10 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getblock', {
-    help: 'getblock hash [verbosity=1] — 0: hex, 1: JSON with txids, 2: JSON with transactions',
+    help: 'getblock hash [verbosity=1] — 0 or false: hex, 1 or true: JSON with txids, 2: JSON with transactions',
     params: [
       { name: 'blockhash', type: 'hash' },
-      { name: 'verbosity', type: 'int', min: 0, max: 2, optional: true },
+      { name: 'verbosity', type: 'verbosity', min: 0, max: 2, optional: true },
     ],
     handler: async ([hash, verbosity]) => {
       const b = await findBlock(hash as Uint8Array);
@@ -87,12 +112,32 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getblockheader', {
-    help: 'getblockheader hash — the 80-byte header as hex',
-    params: [{ name: 'blockhash', type: 'hash' }],
-    handler: ([hash]) => {
+    help: 'getblockheader hash [verbose=true] — the header as JSON, or (verbose false) the 80 bytes as hex',
+    params: [
+      { name: 'blockhash', type: 'hash' },
+      { name: 'verbose', type: 'bool', optional: true },
+    ],
+    handler: ([hash, verbose]) => {
       const e = chain().getEntry(rev(hash as Uint8Array));
       if (!e) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `block not found: ${toHex(hash as Uint8Array)}`);
-      return toHex(encodeHeader(e.header));
+      if (verbose === false) return toHex(encodeHeader(e.header));
+      const onMain = chain().isOnMainChain(e.hash);
+      const next = onMain ? chain().getHashAtHeight(e.height + 1) : undefined;
+      return {
+        hash: toDisplayHex(e.hash),
+        confirmations: onMain ? chain().height - e.height + 1 : -1,
+        height: e.height,
+        version: e.header.version,
+        merkleroot: toDisplayHex(e.header.merkleRoot),
+        time: e.header.time,
+        mediantime: chain().medianTimePast(e),
+        nonce: e.header.nonce,
+        bits: (e.header.bits >>> 0).toString(16).padStart(8, '0'),
+        difficulty: targetToDifficulty(bitsToTarget(e.header.bits)),
+        chainwork: e.chainWork.toString(16).padStart(64, '0'),
+        previousblockhash: e.height ? toDisplayHex(e.header.prevHash) : undefined,
+        nextblockhash: next ? toDisplayHex(next) : undefined,
+      };
     },
   });
   rpc.register('gettransaction', {
@@ -175,10 +220,10 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getblocktemplate', {
-    help: 'getblocktemplate [address] — a block to mine: header (nonce 0), target and the full transactions',
-    params: [{ name: 'address', type: 'hex', maxBytes: 32, optional: true }],
-    handler: ([a]) => {
-      const t = node.template(a ? address(a as Uint8Array) : node.minerAddress);
+    help: 'getblocktemplate [address | {"rules": [...], "address": hex}] — a block to mine: header (nonce 0), target and the full transactions',
+    params: [{ name: 'template_request', type: 'json', optional: true }],
+    handler: ([req]) => {
+      const t = node.template(templatePayee(req) ?? node.minerAddress);
       return {
         version: t.header.version,
         height: t.height,

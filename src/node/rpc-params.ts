@@ -8,7 +8,10 @@ export type ParamType =
   | 'hex' // [Uint8Array] even-length hex, at most maxBytes bytes
   | 'hash' // [Uint8Array] 32 bytes from 64 hex digits, kept in the order given
   | 'amount' // [bigint] a non-negative integer, as a JSON number (safe) or a decimal string
-  | 'hostport'; // [string] "host:port" with a port in 1..65535
+  | 'hostport' // [string] "host:port" with a port in 1..65535
+  | 'verbosity' // [number] an integer within min..max, or true (1) / false (0) as Bitcoin Core accepts
+  | 'object' // [Record<string, unknown>] a JSON object; the handler checks its fields
+  | 'json'; // [unknown] any JSON value; the handler checks it
 
 export interface ParamSpec {
   name: string;
@@ -92,6 +95,15 @@ function checkOne(method: string, s: ParamSpec, v: unknown): unknown {
       if (n >= 1n << 64n) throw bad(`${where} must be below 2^64`);
       return n;
     }
+    case 'verbosity': {
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      return checkOne(method, { ...s, type: 'int' }, v);
+    }
+    case 'json':
+      return v;
+    case 'object':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${where} must be a JSON object, got ${show(v)}`);
+      return v;
     case 'hostport': {
       if (typeof v !== 'string' || !parseHostPort(v)) throw bad(`${where} must be "host:port" with a port in 1..65535, got ${show(v)}`);
       return v;

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { difficultyToTarget } from '../pow/compact.js';
+import { remoteAddress, resolveLimits, Slots, type Limits } from './limits.js';
+import { TokenBucket } from './p2p/rate.js';
 
 /**
  * A unit of Stratum work. The coinbase transaction is coinb1 || extranonce1 || extranonce2 ||
@@ -26,7 +28,11 @@ export interface StratumJob {
 export interface StratumBackend {
   /** Work on the current tip; called for every new connection and on every tip change. */
   job(): StratumJob | Promise<StratumJob>;
-  /** A share met the network target: build the block and submit it. Resolves to null or a reject reason. */
+  /**
+   * A share met the network target: build the block and submit it. Resolves to null when the
+   * block joined the active chain, SIDE_CHAIN when it is valid but on a side chain, or a
+   * reject reason.
+   */
   submitBlock(job: StratumJob, coinbase: Uint8Array, header: Uint8Array): Promise<string | null>;
 }
 
@@ -38,8 +44,13 @@ export interface StratumServerOptions {
   extranonce2Size?: number;
   /** Re-send work without a new tip this often (new transactions, fresh time), ms. */
   refreshMs?: number;
-  maxClients?: number;
+  /** Lowest difficulty mining.suggest_difficulty may ask for (the network difficulty caps it above). */
+  minDifficulty?: number;
+  limits?: Partial<Limits>;
 }
+
+/** What a backend answers for a valid block that did not become the tip. */
+export const SIDE_CHAIN = 'side-chain';
 
 /** Stratum's error codes (the de-facto list from the original pool servers). */
 export const StratumErr = {
@@ -105,6 +116,12 @@ export function shareHeader(job: StratumJob, coinbase: Uint8Array, ntime: number
 
 interface Client {
   socket: Socket;
+  address: string;
+  /** Lines not yet handled, handled one at a time in arrival order. */
+  queue: string[];
+  busy: boolean;
+  bucket: TokenBucket;
+  timer: ReturnType<typeof setTimeout> | null;
   extranonce1: Uint8Array;
   subscribed: boolean;
   authorized: boolean;
@@ -119,6 +136,8 @@ interface LiveJob {
   id: string;
   job: StratumJob;
   seen: Set<string>;
+  /** Its block joined the active chain: every later solution for it is stale. */
+  solved: boolean;
 }
 
 /**
@@ -136,14 +155,21 @@ export class StratumServer extends EventEmitter {
   private en1Seq = 0;
   private readonly en1Prefix = sha256d(new Uint8Array(Buffer.from(String(process.pid) + Date.now()))).subarray(0, 2);
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
-  private readonly opts: Required<StratumServerOptions>;
+  private readonly opts: Required<Omit<StratumServerOptions, 'limits'>>;
+  private readonly limits: Limits;
+  private readonly slots: Slots;
+  /** Block candidates go to the backend one at a time, so "solved" is known before the next is judged. */
+  private blockQueue: Promise<unknown> = Promise.resolve();
   sharesAccepted = 0;
   sharesRejected = 0;
   blocksFound = 0;
 
   constructor(private readonly backend: StratumBackend, opts: StratumServerOptions = {}) {
     super();
-    this.opts = { host: '127.0.0.1', port: 0, difficulty: 1, extranonce2Size: 4, refreshMs: 30_000, maxClients: 256, ...opts };
+    const { limits, ...rest } = opts;
+    this.opts = { host: '127.0.0.1', port: 0, difficulty: 1, extranonce2Size: 4, refreshMs: 30_000, minDifficulty: 0.001, ...rest };
+    this.limits = resolveLimits(limits);
+    this.slots = new Slots(this.limits.stratumMaxConnections, this.limits.stratumMaxPerAddress);
   }
 
   async listen(): Promise<number> {
@@ -156,6 +182,7 @@ export class StratumServer extends EventEmitter {
         resolve();
       });
     });
+    server.on('error', (err) => this.report(err));
     this.refreshTimer = setInterval(() => void this.newWork(false), this.opts.refreshMs);
     this.refreshTimer.unref?.();
     return (server.address() as { port: number }).port;
@@ -184,7 +211,7 @@ export class StratumServer extends EventEmitter {
     try {
       job = await this.backend.job();
     } catch (err) {
-      this.emit('error', err);
+      this.report(err);
       return;
     }
     const live = this.addJob(job, clean);
@@ -192,7 +219,7 @@ export class StratumServer extends EventEmitter {
   }
 
   private addJob(job: StratumJob, clean: boolean): LiveJob {
-    const live: LiveJob = { id: (++this.jobSeq).toString(16), job, seen: new Set() };
+    const live: LiveJob = { id: (++this.jobSeq).toString(16), job, seen: new Set(), solved: false };
     if (clean) this.jobs.clear();
     this.jobs.set(live.id, live);
     if (this.jobs.size > 16) this.jobs.delete(this.jobs.keys().next().value!);
@@ -201,15 +228,23 @@ export class StratumServer extends EventEmitter {
   }
 
   private onConnection(socket: Socket): void {
-    if (this.clients.size >= this.opts.maxClients) {
+    const address = remoteAddress(socket.remoteAddress);
+    const release = this.slots.take(address);
+    if (!release) {
       socket.destroy();
       return;
     }
+    const L = this.limits;
     const en1 = new Uint8Array(4);
     en1.set(this.en1Prefix, 0);
     new DataView(en1.buffer).setUint16(2, ++this.en1Seq & 0xffff, false);
     const c: Client = {
       socket,
+      address,
+      queue: [],
+      busy: false,
+      bucket: new TokenBucket(L.stratumRate, L.stratumBurst),
+      timer: null,
       extranonce1: en1,
       subscribed: false,
       authorized: false,
@@ -220,38 +255,96 @@ export class StratumServer extends EventEmitter {
       rejected: 0,
     };
     this.clients.add(c);
+    this.arm(c);
     socket.setNoDelay(true);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       c.buffer += chunk;
-      if (c.buffer.length > 64 * 1024) {
-        socket.destroy();
-        return;
-      }
       let nl: number;
       while ((nl = c.buffer.indexOf('\n')) >= 0) {
         const line = c.buffer.slice(0, nl).trim();
         c.buffer = c.buffer.slice(nl + 1);
-        if (line) void this.onLine(c, line);
+        if (!line) continue;
+        if (!c.bucket.take(1)) return this.drop(c, `over ${L.stratumRate} lines per second`);
+        if (c.queue.length >= L.stratumMaxQueued) return this.drop(c, `over ${L.stratumMaxQueued} lines waiting`);
+        c.queue.push(line);
       }
+      if (c.buffer.length > L.stratumMaxLineBytes) return this.drop(c, `line over ${L.stratumMaxLineBytes} bytes`);
+      void this.pump(c);
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.clients.delete(c));
+    socket.on('close', () => {
+      if (c.timer) clearTimeout(c.timer);
+      c.queue.length = 0;
+      this.clients.delete(c);
+      release();
+    });
+  }
+
+  /** Handshake timeout until subscribed and authorized, then the idle timeout; re-armed on every line. */
+  private arm(c: Client): void {
+    if (c.timer) clearTimeout(c.timer);
+    const ready = c.subscribed && c.authorized;
+    const ms = ready ? this.limits.stratumIdleMs : this.limits.stratumHandshakeMs;
+    c.timer = setTimeout(() => this.drop(c, ready ? 'idle' : 'no mining.subscribe and mining.authorize in time'), ms);
+    c.timer.unref?.();
+  }
+
+  /** 'error' without a listener would throw from inside our own guards; then it is dropped. */
+  private report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  private drop(c: Client, reason: string): void {
+    if (c.socket.destroyed) return;
+    this.emit('disconnect', { address: c.address, worker: c.worker, reason });
+    c.queue.length = 0;
+    c.socket.destroy();
+  }
+
+  /** Handles queued lines strictly one after another: a submit finishes before the next line is read. */
+  private async pump(c: Client): Promise<void> {
+    if (c.busy) return;
+    c.busy = true;
+    try {
+      while (c.queue.length && !c.socket.destroyed) {
+        const line = c.queue.shift()!;
+        try {
+          await this.onLine(c, line);
+        } catch (err) {
+          // A bug or a backend failure on one line must not take the server down or stall the queue.
+          this.report(err);
+          this.send(c, { id: null, result: null, error: [StratumErr.OTHER, 'internal error', null] });
+        }
+        this.arm(c);
+      }
+    } finally {
+      c.busy = false;
+    }
   }
 
   private send(c: Client, msg: unknown): void {
-    if (!c.socket.destroyed) c.socket.write(JSON.stringify(msg) + '\n');
+    if (c.socket.destroyed) return;
+    c.socket.write(JSON.stringify(msg) + '\n');
+    // A miner that does not read would make us buffer without end.
+    if (c.socket.writableLength > this.limits.stratumMaxOutBytes) this.drop(c, `over ${this.limits.stratumMaxOutBytes} bytes unread`);
   }
 
   private async onLine(c: Client, line: string): Promise<void> {
-    let req: { id?: unknown; method?: unknown; params?: unknown };
+    let parsed: unknown;
     try {
-      req = JSON.parse(line);
+      parsed = JSON.parse(line);
     } catch {
       this.send(c, { id: null, result: null, error: [StratumErr.OTHER, 'parse error: not JSON', null] });
       return;
     }
-    const id = req.id ?? null;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      this.send(c, { id: null, result: null, error: [StratumErr.OTHER, 'a request must be a JSON object with id, method and params', null] });
+      return;
+    }
+    const req = parsed as { id?: unknown; method?: unknown; params?: unknown };
+    // Echo only ids a JSON-RPC client can have sent; anything else would be reflected back.
+    const id = typeof req.id === 'number' || typeof req.id === 'string' ? req.id : null;
     const params = Array.isArray(req.params) ? req.params : [];
     const ok = (result: unknown) => this.send(c, { id, result, error: null });
     const fail = (code: number, msg: string) => this.send(c, { id, result: null, error: [code, msg, null] });
@@ -265,7 +358,7 @@ export class StratumServer extends EventEmitter {
           try {
             live = this.addJob(await this.backend.job(), true);
           } catch (err) {
-            this.emit('error', err);
+            this.report(err);
             return;
           }
         }
@@ -280,19 +373,31 @@ export class StratumServer extends EventEmitter {
       case 'mining.extranonce.subscribe':
         ok(true);
         return;
-      case 'mining.configure':
-        // No version rolling: the header version is part of consensus here.
-        ok({});
+      case 'mining.configure': {
+        // BIP 310: one answer per requested extension. None is supported (version rolling
+        // would change a consensus field here), so each is answered false.
+        const exts = params[0];
+        if (!Array.isArray(exts) || exts.length > 16 || !exts.every((e) => typeof e === 'string' && e.length <= 64)) {
+          return fail(StratumErr.OTHER, 'mining.configure expects [extensions: string[], options: object]');
+        }
+        ok(Object.fromEntries(exts.map((e) => [e, false])));
         return;
-      case 'mining.suggest_difficulty':
-        if (typeof params[0] === 'number' && params[0] > 0) c.difficulty = params[0];
+      }
+      case 'mining.suggest_difficulty': {
+        const raw = params[0];
+        const d = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+        if (!Number.isFinite(d) || d <= 0) return fail(StratumErr.OTHER, `mining.suggest_difficulty expects a positive number, got ${JSON.stringify(raw)?.slice(0, 40)}`);
+        // Below the minimum a miner would flood us with shares; above the network nothing more is learnt.
+        const network = this.current ? targetToDifficulty(this.current.job.target) : Infinity;
+        c.difficulty = Math.min(network, Math.max(this.opts.minDifficulty, d));
         ok(true);
-        if (this.current) this.notify(c, this.current, false);
+        if (this.current && c.subscribed) this.notify(c, this.current, false);
         return;
+      }
       case 'mining.submit':
         return this.onSubmit(c, params, ok, fail);
       default:
-        fail(StratumErr.OTHER, `unknown method ${JSON.stringify(req.method)}`);
+        fail(StratumErr.OTHER, `unknown method ${JSON.stringify(req.method)?.slice(0, 64)}`);
     }
   }
 
@@ -328,7 +433,7 @@ export class StratumServer extends EventEmitter {
     if (typeof ntimeHex !== 'string' || !/^[0-9a-fA-F]{8}$/.test(ntimeHex)) return reject(StratumErr.OTHER, 'ntime must be 8 hex digits');
     if (typeof nonceHex !== 'string' || !/^[0-9a-fA-F]{8}$/.test(nonceHex)) return reject(StratumErr.OTHER, 'nonce must be 8 hex digits');
     const live = this.jobs.get(jobId);
-    if (!live) return reject(StratumErr.JOB_NOT_FOUND, 'job not found (stale)');
+    if (!live || live.solved) return reject(StratumErr.JOB_NOT_FOUND, 'job not found (stale)');
     const ntime = parseInt(ntimeHex, 16);
     const nonce = parseInt(nonceHex, 16);
     const job = live.job;
@@ -348,7 +453,18 @@ export class StratumServer extends EventEmitter {
     const shareTarget = difficultyToTarget(this.shareDifficulty(c, job));
     if (value > shareTarget && value > job.target) return reject(StratumErr.LOW_DIFFICULTY, 'low difficulty share');
     if (value <= job.target) {
-      const why = await this.backend.submitBlock(job, coinbase, header).catch((e: Error) => e.message);
+      const task = this.blockQueue.then(async () => {
+        // A solution for this job already became the tip (from this or another miner).
+        if (live.solved) return 'stale';
+        const why = await this.backend.submitBlock(job, coinbase, header).catch((e: Error) => e.message);
+        if (why === null) live.solved = true;
+        return why;
+      });
+      this.blockQueue = task.catch(() => {});
+      const why = await task;
+      if (why === 'stale') return reject(StratumErr.JOB_NOT_FOUND, 'job not found (stale)');
+      // As pools do with a block that lost the race: a stale share, neither accepted nor a found block.
+      if (why === SIDE_CHAIN) return reject(StratumErr.JOB_NOT_FOUND, 'stale: the block went to a side chain (inconclusive)');
       if (why !== null) return reject(StratumErr.OTHER, `block rejected: ${why}`);
       this.blocksFound++;
       this.emit('block', { worker: c.worker, hash: hex(hash.slice().reverse()) });

@@ -25,12 +25,16 @@ interface PeerSync {
   lastHeader: string | null;
   /** Messages of one peer are handled one after another, in order. */
   chain: Promise<void>;
+  /** Unsolicited bytes queued on `chain` and not yet handled. */
+  pendingBytes: number;
 }
 
 export interface SyncHooks {
   /** A block became part of the active chain (from any source). */
   onBlock?(block: Block, hash: Uint8Array): void;
   log?(line: string): void;
+  /** Unsolicited bytes of one peer waiting to be handled; a peer that outruns us is disconnected. */
+  maxQueuedBytes?: number;
 }
 
 /**
@@ -55,15 +59,26 @@ export class Sync {
     private readonly hooks: SyncHooks = {},
   ) {
     net.on('peer', (p: Peer) => this.onPeer(p));
-    net.on('message', (p: Peer, m: Message) => {
+    net.on('message', (p: Peer, m: Message, size = 0) => {
       const st = this.peerState(p);
-      st.chain = st.chain.then(() => this.onMessage(p, m)).catch((err) => this.hooks.log?.(`peer ${p.address}: ${(err as Error).message}`));
+      // Answers we asked for are bounded by our own requests; the rest by this cap (while we wait
+      // for a peer that does not read, its requests would otherwise pile up here).
+      const max = this.hooks.maxQueuedBytes ?? 8 << 20;
+      if (st.pendingBytes + size > max) {
+        p.kill(`over ${max} bytes of messages waiting to be handled`);
+        return;
+      }
+      st.pendingBytes += size;
+      st.chain = st.chain
+        .then(() => this.onMessage(p, m))
+        .catch((err) => this.hooks.log?.(`peer ${p.address}: ${(err as Error).message}`))
+        .finally(() => (st.pendingBytes -= size));
     });
   }
 
   private peerState(p: Peer): PeerSync {
     let s = this.state.get(p);
-    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve() }));
+    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve(), pendingBytes: 0 }));
     return s;
   }
 
@@ -175,6 +190,8 @@ export class Sync {
         const missing: string[] = [];
         for (const h of m.hashes) {
           const id = fromHex(h);
+          // Backpressure: a getdata can ask for 1000 blocks; send them only as fast as the peer reads.
+          if (!(await p.drained(p.maxSendBuffer / 4))) return;
           if (m.kind === 'block') {
             const bytes = await this.chain.getBlockBytes(id);
             if (bytes) p.send({ t: 'block', data: toHex(bytes) });

@@ -1,4 +1,6 @@
 // Helpers for the node tests: start nodes on free loopback ports, call RPC, wait, mine.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ready } from '../../dist/index.js';
 import { HashlaneNode, type NodeOptions } from '../../dist/node/node.js';
 import { regtestParams } from '../../dist/chain/params.js';
@@ -15,11 +17,23 @@ export async function startNode(opts: Partial<NodeOptions> = {}): Promise<Hashla
   return HashlaneNode.start({ params: regtestParams, dataDir: null, p2pPort: 0, rpcPort: 0, stratumPort: null, banMs: 60_000, ...opts });
 }
 
-export async function rpc(portOrNode: number | HashlaneNode, method: string, params: unknown = [], token?: string): Promise<any> {
-  const port = typeof portOrNode === 'number' ? portOrNode : portOrNode.rpc!.port;
+/** An RPC endpoint of a node in another process: its port and the Authorization header. */
+export interface RpcTarget {
+  port: number;
+  authorization: string;
+}
+
+/** The Authorization header for the cookie a node wrote into `<dataDir>/<chain>/.cookie`. */
+export function cookieAuth(dataDir: string, chain = 'regtest'): string {
+  return `Basic ${Buffer.from(readFileSync(join(dataDir, chain, '.cookie'), 'utf8').trim()).toString('base64')}`;
+}
+
+/** A JSON-RPC call with the node's cookie credentials; resolves the whole response object. */
+export async function rpc(target: HashlaneNode | RpcTarget, method: string, params: unknown = []): Promise<any> {
+  const { port, authorization } = 'authorization' in target ? target : { port: target.rpc!.port, authorization: target.rpc!.authorization };
   const res = await fetch(`http://127.0.0.1:${port}/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
   return res.json();

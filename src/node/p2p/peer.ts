@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import { parseMessage, ProtocolError, type Hello, type Message } from './messages.js';
 import { TokenBucket } from './rate.js';
+import { DEFAULT_NODE_LIMITS } from '../limits.js';
 
 export interface PeerLimits {
   /** Largest frame accepted, bytes (ws closes the socket with 1009 above it). */
@@ -16,17 +17,24 @@ export interface PeerLimits {
   banScore: number;
   handshakeTimeoutMs: number;
   pingIntervalMs: number;
+  /** Bytes queued towards a peer that does not read; over it the peer is disconnected. */
+  maxSendBuffer: number;
+  /** A peer whose queued bytes do not shrink for this long, while answers wait, is disconnected. */
+  stallMs: number;
 }
 
+/** From the node's limits table (src/node/limits.ts), where they are documented. */
 export const DEFAULT_LIMITS: PeerLimits = {
-  maxMessageBytes: 12 << 20,
-  msgRate: 200,
-  msgBurst: 1000,
-  byteRate: 16 << 20,
-  byteBurst: 48 << 20,
-  banScore: 100,
-  handshakeTimeoutMs: 5_000,
+  maxMessageBytes: DEFAULT_NODE_LIMITS.p2pMaxMessageBytes,
+  msgRate: DEFAULT_NODE_LIMITS.p2pMsgRate,
+  msgBurst: DEFAULT_NODE_LIMITS.p2pMsgBurst,
+  byteRate: DEFAULT_NODE_LIMITS.p2pByteRate,
+  byteBurst: DEFAULT_NODE_LIMITS.p2pByteBurst,
+  banScore: DEFAULT_NODE_LIMITS.p2pBanScore,
+  handshakeTimeoutMs: DEFAULT_NODE_LIMITS.p2pHandshakeMs,
   pingIntervalMs: 30_000,
+  maxSendBuffer: DEFAULT_NODE_LIMITS.p2pMaxOutBytes,
+  stallMs: DEFAULT_NODE_LIMITS.p2pStallMs,
 };
 
 /** Misbehaviour points, as in Bitcoin Core's Misbehaving(): 100 bans at once. */
@@ -83,7 +91,14 @@ export class Peer extends EventEmitter {
     super();
     this.msgBucket = new TokenBucket(limits.msgRate, limits.msgBurst);
     this.byteBucket = new TokenBucket(limits.byteRate, limits.byteBurst);
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.onFrame(data, isBinary);
+      } catch (err) {
+        // Whatever a frame makes a handler throw stays with this peer.
+        this.disconnect(`internal error handling a message: ${(err as Error).message}`);
+      }
+    });
     ws.on('close', () => this.onClose());
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.misbehave(Penalty.OVERSIZE, `message over ${limits.maxMessageBytes} bytes`);
@@ -115,6 +130,37 @@ export class Peer extends EventEmitter {
     this.bytesOut += text.length;
     this.msgsOut++;
     this.ws.send(text);
+    if (this.ws.bufferedAmount > this.limits.maxSendBuffer) this.kill(`over ${this.limits.maxSendBuffer} bytes queued: peer does not read`);
+  }
+
+  get maxSendBuffer(): number {
+    return this.limits.maxSendBuffer;
+  }
+
+  /** Bytes queued towards the peer and not yet taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /**
+   * Resolves true once at most `bytes` are queued towards the peer; false if it closed, or
+   * read nothing for stallMs (it is then disconnected). Backpressure for answers: a slow link
+   * that keeps reading is waited for, a peer that stopped reading is not.
+   */
+  async drained(bytes: number): Promise<boolean> {
+    let last = this.ws.bufferedAmount;
+    let deadline = Date.now() + this.limits.stallMs;
+    while (!this.closed && this.ws.bufferedAmount > bytes) {
+      const now = this.ws.bufferedAmount;
+      if (now < last) deadline = Date.now() + this.limits.stallMs;
+      last = now;
+      if (Date.now() > deadline) {
+        this.kill(`read nothing of ${now} queued bytes for ${this.limits.stallMs} ms`);
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return !this.closed;
   }
 
   /** Adds misbehaviour points; at the ban score the peer is dropped and 'misbehave' fires. */
@@ -124,7 +170,7 @@ export class Peer extends EventEmitter {
     this.emit('penalty', points, reason);
     if (this.score >= this.limits.banScore) {
       this.emit('misbehave', reason);
-      this.disconnect(`banned: ${reason}`);
+      this.kill(`banned: ${reason}`);
     }
   }
 
@@ -132,13 +178,22 @@ export class Peer extends EventEmitter {
     if (this.closed) return;
     this.emit('disconnecting', reason);
     try {
-      this.ws.close(1008, reason.slice(0, 120));
+      // A close frame is at most 125 bytes; reason bytes may be multi-byte characters.
+      this.ws.close(1008, Buffer.from(reason).subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, ''));
     } catch {
       /* already closing */
     }
     // A peer that does not complete the close handshake is cut off.
     const t = setTimeout(() => this.ws.terminate(), 1000);
     t.unref?.();
+    this.onClose();
+  }
+
+  /** Drops the connection at once, no close handshake: for a peer that floods or does not read. */
+  kill(reason: string): void {
+    if (this.closed) return;
+    this.emit('disconnecting', reason);
+    this.ws.terminate();
     this.onClose();
   }
 
@@ -197,7 +252,8 @@ export class Peer extends EventEmitter {
       if (msg.n === this.pingSent) this.lastPingMs = Date.now() - this.pingSent;
       return;
     }
-    this.emit('message', msg);
+    // Unsolicited bytes let the receiver bound what a peer can make it queue.
+    this.emit('message', msg, solicited ? 0 : size);
   }
 
   private onClose(): void {
