@@ -1,0 +1,183 @@
+// The state root: an authenticated commitment to every (key, value) of the state.
+//
+// Shape: a fixed-depth binary Merkle tree over 2^16 buckets. A key's bucket is the first
+// 16 bits of sha256(key); a bucket's leaf is sha256(0x00 || each entry in key order as
+// CompactSize(len key) key CompactSize(len value) value), an empty bucket is 32 zero
+// bytes; an inner node is sha256(0x01 || left || right), or zero when both children are
+// zero. A proof of one key is its bucket's entries plus 16 siblings.
+//
+// Incremental: writes only mark keys (binKey strings) dirty; `root()` rehashes the dirty buckets and their
+// 16 ancestors, level by level, each level in ONE sha256Batch call (equal-length inputs:
+// the engine's 4-lane kernels), leaves grouped by input length the same way.
+//
+// Bucket balance relies on sha256 spreading keys; a sender who grinds keys into one bucket
+// only makes that bucket's leaf longer to hash (its cost is linear in the entries of that
+// bucket), never changes the root's meaning.
+import { sha256Batch } from '../hash/index.js';
+import { varintSize } from './codec.js';
+import { fromBinKey } from './hex.js';
+
+export const ROOT_DEPTH = 16;
+const BUCKETS = 1 << ROOT_DEPTH;
+const ZERO = new Uint8Array(32);
+
+function isZeroAt(a: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[off + i] !== 0) return false;
+  return true;
+}
+
+/** Groups equal-length messages, hashes each group in one batch call. */
+function hashMany(msgs: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = new Array(msgs.length);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < msgs.length; i++) {
+    let g = groups.get(msgs[i].length);
+    if (!g) groups.set(msgs[i].length, (g = []));
+    g.push(i);
+  }
+  for (const [len, idx] of groups) {
+    const packed = new Uint8Array(idx.length * len);
+    for (let k = 0; k < idx.length; k++) packed.set(msgs[idx[k]], k * len);
+    const d = sha256Batch(packed, len);
+    for (let k = 0; k < idx.length; k++) out[idx[k]] = d.subarray(k * 32, k * 32 + 32);
+  }
+  return out;
+}
+
+function writeVarint(buf: Uint8Array, pos: number, v: number): number {
+  if (v < 0xfd) {
+    buf[pos] = v;
+    return pos + 1;
+  }
+  const dv = new DataView(buf.buffer, buf.byteOffset);
+  if (v <= 0xffff) {
+    buf[pos] = 0xfd;
+    dv.setUint16(pos + 1, v, true);
+    return pos + 3;
+  }
+  buf[pos] = 0xfe;
+  dv.setUint32(pos + 1, v, true);
+  return pos + 5;
+}
+
+/**
+ * The tree over a key-value map it does not own: the owner calls `touch(key)` on every
+ * write (and on every revert) and passes its lookup to `root()`.
+ */
+export class StateTree {
+  /** levels[d] holds 2^d nodes of 32 bytes; levels[ROOT_DEPTH] are the bucket leaves. */
+  private readonly levels: Uint8Array[] = [];
+  /** bucket -> binKeys of the live entries in it */
+  private readonly members = new Map<number, Set<string>>();
+  /** binKey -> bucket, for live keys */
+  private readonly bucketOf = new Map<string, number>();
+  private dirty = new Set<string>();
+
+  constructor() {
+    for (let d = 0; d <= ROOT_DEPTH; d++) this.levels.push(new Uint8Array((1 << d) * 32));
+  }
+
+  /** Marks `key` (full state key) as changed. */
+  touch(k: string): void {
+    this.dirty.add(k);
+  }
+
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  /** The root over `lookup` (the owner's map), rehashing only what changed since the last call. */
+  root(lookup: (k: string) => Uint8Array | undefined): Uint8Array {
+    if (this.dirty.size) this.update(lookup);
+    return this.levels[0].slice(0, 32);
+  }
+
+  private update(lookup: (k: string) => Uint8Array | undefined): void {
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    // 1. buckets of keys not seen before: sha256(key), batched
+    const fresh: string[] = [];
+    const freshKeys: Uint8Array[] = [];
+    for (const k of dirty) {
+      if (!this.bucketOf.has(k)) {
+        fresh.push(k);
+        freshKeys.push(fromBinKey(k));
+      }
+    }
+    const fh = hashMany(freshKeys);
+    const dirtyBuckets = new Set<number>();
+    for (let i = 0; i < fresh.length; i++) this.bucketOf.set(fresh[i], (fh[i][0] << 8) | fh[i][1]);
+    for (const k of dirty) {
+      const b = this.bucketOf.get(k)!;
+      let m = this.members.get(b);
+      if (lookup(k) !== undefined) {
+        if (!m) this.members.set(b, (m = new Set()));
+        m.add(k);
+      } else {
+        m?.delete(k);
+        if (m && m.size === 0) this.members.delete(b);
+        this.bucketOf.delete(k);
+      }
+      dirtyBuckets.add(b);
+    }
+    // 2. bucket leaves
+    const leafIdx: number[] = [];
+    const leafMsgs: Uint8Array[] = [];
+    const leaves = this.levels[ROOT_DEPTH];
+    for (const b of dirtyBuckets) {
+      const m = this.members.get(b);
+      if (!m) {
+        leaves.set(ZERO, b * 32);
+        continue;
+      }
+      const keys = [...m].sort();
+      let len = 1;
+      const vals: Uint8Array[] = [];
+      for (const k of keys) {
+        const v = lookup(k)!;
+        vals.push(v);
+        len += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
+      }
+      const msg = new Uint8Array(len);
+      let pos = 1; // msg[0] = 0x00: leaf domain
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        pos = writeVarint(msg, pos, k.length);
+        for (let j = 0; j < k.length; j++) msg[pos + j] = k.charCodeAt(j);
+        pos += k.length;
+        pos = writeVarint(msg, pos, vals[i].length);
+        msg.set(vals[i], pos);
+        pos += vals[i].length;
+      }
+      leafIdx.push(b);
+      leafMsgs.push(msg);
+    }
+    const lh = hashMany(leafMsgs);
+    for (let i = 0; i < leafIdx.length; i++) leaves.set(lh[i], leafIdx[i] * 32);
+    // 3. inner levels, one batch per level
+    let idx = [...dirtyBuckets];
+    for (let d = ROOT_DEPTH - 1; d >= 0; d--) {
+      const parents = [...new Set(idx.map((i) => i >> 1))];
+      const child = this.levels[d + 1];
+      const level = this.levels[d];
+      const todo: number[] = [];
+      for (const p of parents) {
+        if (isZeroAt(child, p * 64) && isZeroAt(child, p * 64 + 32)) level.set(ZERO, p * 32);
+        else todo.push(p);
+      }
+      if (todo.length) {
+        const packed = new Uint8Array(todo.length * 65);
+        for (let k = 0; k < todo.length; k++) {
+          packed[k * 65] = 0x01;
+          packed.set(child.subarray(todo[k] * 64, todo[k] * 64 + 64), k * 65 + 1);
+        }
+        const d2 = sha256Batch(packed, 65);
+        for (let k = 0; k < todo.length; k++) level.set(d2.subarray(k * 32, k * 32 + 32), todo[k] * 32);
+      }
+      idx = parents;
+    }
+  }
+}
+
+/** Number of buckets (exported for tests and docs). */
+export const STATE_BUCKETS = BUCKETS;
