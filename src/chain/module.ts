@@ -18,11 +18,14 @@ export interface BodyCodec<B> {
   read(r: Reader): B;
 }
 
-/** A module's own slice of the state: keys are relative to its namespace. */
+/**
+ * A module's own slice of the state: keys are relative to its namespace, as bytes or (hot
+ * paths) already in binKey form (one char per byte, src/chain/hex.ts).
+ */
 export interface ModuleStore {
-  get(key: Uint8Array): Uint8Array | undefined;
+  get(key: Uint8Array | string): Uint8Array | undefined;
   /** `undefined` deletes. Journaled: block undo and frame revert restore the old value. */
-  set(key: Uint8Array, value: Uint8Array | undefined): void;
+  set(key: Uint8Array | string, value: Uint8Array | undefined): void;
 }
 
 /** What a module sees while it runs. */
@@ -53,7 +56,7 @@ export interface RewardContext extends ModuleContext {
 /** Read-only state access for RPC views and the mempool. */
 export interface StateQuery {
   readonly params: ChainParams;
-  read(namespace: string, key: Uint8Array): Uint8Array | undefined;
+  read(namespace: string, key: Uint8Array | string): Uint8Array | undefined;
   call<K>(module: string): K;
 }
 

@@ -6,7 +6,7 @@
 // bytes; an inner node is sha256(0x01 || left || right), or zero when both children are
 // zero. A proof of one key is its bucket's entries plus 16 siblings.
 //
-// Incremental: writes only mark keys (binKey strings) dirty; `root()` rehashes the dirty buckets and their
+// Incremental: writes only mark keys dirty; `root()` rehashes the dirty buckets and their
 // 16 ancestors, level by level, each level in ONE sha256Batch call (equal-length inputs:
 // the engine's 4-lane kernels), leaves grouped by input length the same way.
 //
@@ -19,7 +19,6 @@ import { fromBinKey } from './hex.js';
 
 export const ROOT_DEPTH = 16;
 const BUCKETS = 1 << ROOT_DEPTH;
-const ZERO = new Uint8Array(32);
 
 function isZeroAt(a: Uint8Array, off: number): boolean {
   for (let i = 0; i < 32; i++) if (a[off + i] !== 0) return false;
@@ -71,30 +70,35 @@ export class StateTree {
   private readonly members = new Map<number, Set<string>>();
   /** binKey -> bucket, for live keys */
   private readonly bucketOf = new Map<string, number>();
-  private dirty = new Set<string>();
+  /** namespace -> keys written since the last root() */
+  private dirty = new Map<string, Set<string>>();
 
   constructor() {
     for (let d = 0; d <= ROOT_DEPTH; d++) this.levels.push(new Uint8Array((1 << d) * 32));
   }
 
-  /** Marks `key` (full state key) as changed. */
-  touch(k: string): void {
-    this.dirty.add(k);
+  /** Marks key `k` of namespace `ns` as changed. */
+  touch(ns: string, k: string): void {
+    let d = this.dirty.get(ns);
+    if (!d) this.dirty.set(ns, (d = new Set()));
+    d.add(k);
   }
 
-  get pending(): number {
-    return this.dirty.size;
-  }
-
-  /** The root over `lookup` (the owner's map), rehashing only what changed since the last call. */
-  root(lookup: (k: string) => Uint8Array | undefined): Uint8Array {
-    if (this.dirty.size) this.update(lookup);
+  /** The root over `lookup` (the owner's maps), rehashing only what changed since the last call. */
+  root(lookup: (ns: string, k: string) => Uint8Array | undefined): Uint8Array {
+    if (this.dirty.size) {
+      const full = new Set<string>();
+      for (const [ns, keys] of this.dirty) for (const k of keys) full.add(ns + '/' + k);
+      this.dirty = new Map();
+      this.update(full, (f) => {
+        const i = f.indexOf('/');
+        return lookup(f.slice(0, i), f.slice(i + 1));
+      });
+    }
     return this.levels[0].slice(0, 32);
   }
 
-  private update(lookup: (k: string) => Uint8Array | undefined): void {
-    const dirty = this.dirty;
-    this.dirty = new Set();
+  private update(dirty: Set<string>, lookup: (k: string) => Uint8Array | undefined): void {
     // 1. buckets of keys not seen before: sha256(key), batched
     const fresh: string[] = [];
     const freshKeys: Uint8Array[] = [];
@@ -127,10 +131,10 @@ export class StateTree {
     for (const b of dirtyBuckets) {
       const m = this.members.get(b);
       if (!m) {
-        leaves.set(ZERO, b * 32);
+        leaves.fill(0, b * 32, b * 32 + 32);
         continue;
       }
-      const keys = [...m].sort();
+      const keys = m.size === 1 ? [...m] : [...m].sort();
       let len = 1;
       const vals: Uint8Array[] = [];
       for (const k of keys) {
@@ -155,26 +159,36 @@ export class StateTree {
     const lh = hashMany(leafMsgs);
     for (let i = 0; i < leafIdx.length; i++) leaves.set(lh[i], leafIdx[i] * 32);
     // 3. inner levels, one batch per level
-    let idx = [...dirtyBuckets];
+    // Sorted, so each level's parents come out sorted and de-duplicated in one pass.
+    let idx = Int32Array.from(dirtyBuckets).sort();
     for (let d = ROOT_DEPTH - 1; d >= 0; d--) {
-      const parents = [...new Set(idx.map((i) => i >> 1))];
+      const parents: number[] = [];
+      for (let i = 0; i < idx.length; i++) {
+        const p = idx[i] >> 1;
+        if (parents.length === 0 || parents[parents.length - 1] !== p) parents.push(p);
+      }
       const child = this.levels[d + 1];
       const level = this.levels[d];
       const todo: number[] = [];
       for (const p of parents) {
-        if (isZeroAt(child, p * 64) && isZeroAt(child, p * 64 + 32)) level.set(ZERO, p * 32);
+        if (isZeroAt(child, p * 64) && isZeroAt(child, p * 64 + 32)) level.fill(0, p * 32, p * 32 + 32);
         else todo.push(p);
       }
       if (todo.length) {
         const packed = new Uint8Array(todo.length * 65);
         for (let k = 0; k < todo.length; k++) {
-          packed[k * 65] = 0x01;
-          packed.set(child.subarray(todo[k] * 64, todo[k] * 64 + 64), k * 65 + 1);
+          const o = k * 65;
+          const c = todo[k] * 64;
+          packed[o] = 0x01;
+          for (let j = 0; j < 64; j++) packed[o + 1 + j] = child[c + j];
         }
         const d2 = sha256Batch(packed, 65);
-        for (let k = 0; k < todo.length; k++) level.set(d2.subarray(k * 32, k * 32 + 32), todo[k] * 32);
+        for (let k = 0; k < todo.length; k++) {
+          const o = todo[k] * 32;
+          for (let j = 0; j < 32; j++) level[o + j] = d2[k * 32 + j];
+        }
       }
-      idx = parents;
+      idx = Int32Array.from(parents);
     }
   }
 }

@@ -11,7 +11,7 @@
 // frame and throws, so the state never holds half a block.
 import { merkleRoot, sha256Batch } from '../hash/index.js';
 import type { Block } from './block.js';
-import { Reader, Writer } from './codec.js';
+import { Reader, U64_MAX, varintSize, Writer } from './codec.js';
 import type { Consensus } from './consensus.js';
 import { ChainError, ValidationError } from './errors.js';
 import { binKey, bytesEqual, fromBinKey, toHex } from './hex.js';
@@ -19,7 +19,7 @@ import type { ChainModule, KindSpec, ModuleContext, ModuleRegistry, ModuleStore,
 import { defaultRegistry, queryAccount, type Account, type CoinbaseBody } from './modules/index.js';
 import type { ChainParams } from './params.js';
 import { StateTree } from './state-root.js';
-import { txid, type Transaction } from './tx.js';
+import { txids, type Transaction } from './tx.js';
 
 export type { Account };
 
@@ -38,31 +38,73 @@ export interface BlockUndo {
   entries: UndoEntry[];
 }
 
-/** Namespaced, journaled key-value state with an incremental root. */
+type Space = Map<string, Uint8Array>;
+interface JournalEntry {
+  ns: string;
+  space: Space;
+  key: string;
+  prev: Uint8Array | undefined;
+}
+
+function split(full: string): [string, string] {
+  const i = full.indexOf('/');
+  if (i <= 0) throw new ChainError('bad-state-key', `state key ${JSON.stringify(full.slice(0, 40))} has no "<namespace>/" prefix`);
+  return [full.slice(0, i), full.slice(i + 1)];
+}
+
+/**
+ * Namespaced, journaled key-value state with an incremental root. One map per namespace,
+ * so a module's hot path looks keys up without building the full "<namespace>/<key>"
+ * string (a repeated key string keeps its hash; a fresh concatenation does not).
+ */
 export class JournaledState {
-  private readonly kv = new Map<string, Uint8Array>();
+  private readonly spaces = new Map<string, Space>();
   private readonly tree = new StateTree();
-  private journal: UndoEntry[] = [];
+  private journal: JournalEntry[] = [];
   private readonly frames: number[] = [];
+  private count = 0;
 
   /** Full key = namespace + "/" + key, as a binKey string. */
   static key(namespace: string, key: Uint8Array): string {
     return namespace + '/' + binKey(key);
   }
 
-  get(k: string): Uint8Array | undefined {
-    return this.kv.get(k);
+  space(ns: string): Space {
+    let m = this.spaces.get(ns);
+    if (!m) this.spaces.set(ns, (m = new Map()));
+    return m;
   }
 
-  set(k: string, value: Uint8Array | undefined): void {
-    if (this.frames.length) this.journal.push({ key: k, prev: this.kv.get(k) });
-    if (value === undefined) this.kv.delete(k);
-    else this.kv.set(k, value);
-    this.tree.touch(k);
+  get(full: string): Uint8Array | undefined {
+    const [ns, k] = split(full);
+    return this.spaces.get(ns)?.get(k);
+  }
+
+  set(full: string, value: Uint8Array | undefined): void {
+    const [ns, k] = split(full);
+    this.setIn(ns, this.space(ns), k, value);
+  }
+
+  /** set() for a namespace's own map (ModuleStore). */
+  setIn(ns: string, space: Space, k: string, value: Uint8Array | undefined): void {
+    const prev = space.get(k);
+    if (this.frames.length) this.journal.push({ ns, space, key: k, prev });
+    this.put(ns, space, k, prev, value);
+  }
+
+  private put(ns: string, space: Space, k: string, prev: Uint8Array | undefined, value: Uint8Array | undefined): void {
+    if (value === undefined) {
+      if (prev !== undefined) this.count--;
+      space.delete(k);
+    } else {
+      if (prev === undefined) this.count++;
+      space.set(k, value);
+    }
+    this.tree.touch(ns, k);
   }
 
   get size(): number {
-    return this.kv.size;
+    return this.count;
   }
 
   get depth(): number {
@@ -84,25 +126,24 @@ export class JournaledState {
   revert(): void {
     const start = this.frames.pop();
     if (start === undefined) throw new ChainError('state-no-frame', 'revert() without a matching begin()');
-    for (let i = this.journal.length - 1; i >= start; i--) this.restore(this.journal[i]);
+    for (let i = this.journal.length - 1; i >= start; i--) {
+      const e = this.journal[i];
+      this.put(e.ns, e.space, e.key, e.space.get(e.key), e.prev);
+    }
     this.journal.length = start;
-  }
-
-  private restore(e: UndoEntry): void {
-    if (e.prev === undefined) this.kv.delete(e.key);
-    else this.kv.set(e.key, e.prev);
-    this.tree.touch(e.key);
   }
 
   /** Closes the outermost frame and returns its undo record (first previous value per key). */
   commitBlock(): BlockUndo {
     if (this.frames.length !== 1) throw new ChainError('state-no-frame', `commitBlock() at frame depth ${this.frames.length}, expected 1`);
-    const seen = new Set<string>();
+    const seen = new Map<Space, Set<string>>();
     const entries: UndoEntry[] = [];
     for (const e of this.journal) {
-      if (seen.has(e.key)) continue;
-      seen.add(e.key);
-      entries.push(e);
+      let s = seen.get(e.space);
+      if (!s) seen.set(e.space, (s = new Set()));
+      if (s.has(e.key)) continue;
+      s.add(e.key);
+      entries.push({ key: e.ns + '/' + e.key, prev: e.prev });
     }
     this.frames.pop();
     this.journal = [];
@@ -112,23 +153,28 @@ export class JournaledState {
   /** Undoes a committed block (not journaled). */
   undo(undo: BlockUndo): void {
     if (this.frames.length) throw new ChainError('state-in-frame', 'undo() inside an open frame');
-    for (let i = undo.entries.length - 1; i >= 0; i--) this.restore(undo.entries[i]);
+    for (let i = undo.entries.length - 1; i >= 0; i--) {
+      const [ns, k] = split(undo.entries[i].key);
+      const space = this.space(ns);
+      this.put(ns, space, k, space.get(k), undo.entries[i].prev);
+    }
   }
 
   /** The state root (state-root.ts): rehashes only what changed since the last call. */
   root(): Uint8Array {
-    return this.tree.root((k) => this.kv.get(k));
+    return this.tree.root((ns, k) => this.spaces.get(ns)?.get(k));
   }
 
   /** Every entry (full binKey, value), for the store. */
-  entries(): IterableIterator<[string, Uint8Array]> {
-    return this.kv.entries();
+  *entries(): IterableIterator<[string, Uint8Array]> {
+    for (const [ns, space] of this.spaces) for (const [k, v] of space) yield [ns + '/' + k, v];
   }
 
   /** Sets without journaling (loading from the store). */
-  load(k: string, value: Uint8Array): void {
-    this.kv.set(k, value);
-    this.tree.touch(k);
+  load(full: string, value: Uint8Array): void {
+    const [ns, k] = split(full);
+    const space = this.space(ns);
+    this.put(ns, space, k, space.get(k), value);
   }
 }
 
@@ -146,8 +192,8 @@ export class ChainState extends JournaledState implements AccountView, StateQuer
   }
 
   /** StateQuery: a value of one namespace. */
-  read(namespace: string, key: Uint8Array): Uint8Array | undefined {
-    return this.get(JournaledState.key(namespace, key));
+  read(namespace: string, key: Uint8Array | string): Uint8Array | undefined {
+    return this.space(namespace).get(typeof key === 'string' ? key : binKey(key));
   }
 
   call<K>(module: string): K {
@@ -155,10 +201,11 @@ export class ChainState extends JournaledState implements AccountView, StateQuer
   }
 
   storeOf(m: ChainModule): ModuleStore {
-    const ns = m.namespace + '/';
+    const ns = m.namespace;
+    const space = this.space(ns);
     return {
-      get: (k) => this.get(ns + binKey(k)),
-      set: (k, v) => this.set(ns + binKey(k), v),
+      get: (k) => space.get(typeof k === 'string' ? k : binKey(k)),
+      set: (k, v) => this.setIn(ns, space, typeof k === 'string' ? k : binKey(k), v),
     };
   }
 
@@ -179,34 +226,62 @@ export interface Receipt {
   data: Uint8Array;
 }
 
+const feeView = new DataView(new ArrayBuffer(8));
+
+function receiptSize(r: Receipt): number {
+  return 42 + varintSize(r.data.length) + r.data.length;
+}
+
+/** Writes the receipt at `off` of `out` (receiptSize(r) bytes); the common case of receiptsRoot, without a Writer. */
+function writeReceipt(out: Uint8Array, off: number, r: Receipt): void {
+  if (r.txid.length !== 32) throw new ChainError('bad-receipt', `receipt txid must be 32 bytes, got ${r.txid.length}`);
+  if (r.fee < 0n || r.fee > U64_MAX) throw new ChainError('bad-receipt', `receipt fee ${r.fee} outside [0, 2^64)`);
+  out.set(r.txid, off);
+  out[off + 32] = r.kind;
+  out[off + 33] = r.status;
+  feeView.setBigUint64(0, r.fee, true);
+  for (let i = 0; i < 8; i++) out[off + 34 + i] = feeView.getUint8(i);
+  const n = r.data.length;
+  let p = off + 42;
+  if (n < 0xfd) out[p++] = n;
+  else {
+    const w = new Writer(5).varint(n, 'receipt.data length').finish();
+    out.set(w, p);
+    p += w.length;
+  }
+  out.set(r.data, p);
+}
+
+/** Canonical receipt encoding: txid 32 | kind u8 | status u8 | fee u64 | data (CompactSize length + bytes). */
 export function encodeReceipt(r: Receipt): Uint8Array {
-  return new Writer(52 + r.data.length)
-    .fixed(r.txid, 32, 'receipt.txid')
-    .u8(r.kind, 'receipt.kind')
-    .u8(r.status, 'receipt.status')
-    .u64(r.fee, 'receipt.fee')
-    .varbytes(r.data, 1 << 20, 'receipt.data')
-    .finish();
+  const out = new Uint8Array(receiptSize(r));
+  writeReceipt(out, 0, r);
+  return out;
 }
 
 const ZERO_ROOT = new Uint8Array(32);
 
-/** Bitcoin-style merkle root over sha256d(receipt), zeros when there is none. */
+/**
+ * Bitcoin-style merkle root over sha256d(receipt), zeros when there is none. Receipts of
+ * one length (all transfers) are written straight into one packed buffer: two batch calls
+ * and the merkle kernel, no per-receipt allocation.
+ */
 export function receiptsRoot(receipts: readonly Receipt[]): Uint8Array {
   if (receipts.length === 0) return ZERO_ROOT.slice();
-  const encs = receipts.map(encodeReceipt);
+  const sizes = receipts.map(receiptSize);
   const groups = new Map<number, number[]>();
-  encs.forEach((e, i) => {
-    let g = groups.get(e.length);
-    if (!g) groups.set(e.length, (g = []));
+  sizes.forEach((len, i) => {
+    let g = groups.get(len);
+    if (!g) groups.set(len, (g = []));
     g.push(i);
   });
-  const first = new Uint8Array(encs.length * 32);
+  const first = new Uint8Array(receipts.length * 32);
   for (const [len, idx] of groups) {
     const packed = new Uint8Array(idx.length * len);
-    idx.forEach((i, k) => packed.set(encs[i], k * len));
+    for (let k = 0; k < idx.length; k++) writeReceipt(packed, k * len, receipts[idx[k]]);
     const d = sha256Batch(packed, len);
-    idx.forEach((i, k) => first.set(d.subarray(k * 32, k * 32 + 32), i * 32));
+    if (idx.length === receipts.length) first.set(d);
+    else for (let k = 0; k < idx.length; k++) first.set(d.subarray(k * 32, k * 32 + 32), idx[k] * 32);
   }
   return merkleRoot(sha256Batch(first, 32));
 }
@@ -272,6 +347,7 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
       for (const m of registry.modules) m.genesis?.(ctxOf(m));
     } else {
       const txs = block.txs;
+      const ids = txids(txs); // cached by checkBlock's merkle root; one batch otherwise
       const anteCtx = ctxOf(registry.ante);
       for (let i = 1; i < txs.length; i++) {
         const tx = txs[i];
@@ -281,7 +357,7 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
         registry.ante.ante!(anteCtx, tx, spec.spend?.(tx) ?? 0n);
         const data = spec.apply(ctxOf(m), tx);
         fees += tx.fee;
-        receipts.push({ txid: txid(tx), kind: tx.kind, status: 0, fee: tx.fee, data: data ?? EMPTY });
+        receipts.push({ txid: ids.subarray(i * 32, i * 32 + 32), kind: tx.kind, status: 0, fee: tx.fee, data: data ?? EMPTY });
       }
       const cb = txs[0];
       const m = registry.moduleOf(cb.kind)!;

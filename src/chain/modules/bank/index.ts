@@ -6,8 +6,8 @@
 // State (namespace "bank"): a/<pubkey 32> -> balance u64 | nonce varint. An account with
 // balance 0 and nonce 0 is absent, so every state has exactly one representation.
 import { Reader, U64_MAX, Writer } from '../../codec.js';
-import { DecodeError, ValidationError } from '../../errors.js';
-import { bytesEqual, fromHex, toHex } from '../../hex.js';
+import { DecodeError, EncodeError, ValidationError } from '../../errors.js';
+import { binKey, bytesEqual, fromHex, toHex } from '../../hex.js';
 import type { ChainModule, KindSpec, ModuleContext, ModuleStore, RewardContext, StateQuery } from '../../module.js';
 import type { ChainParams } from '../../params.js';
 import type { Transaction } from '../../tx.js';
@@ -60,18 +60,37 @@ const fail = (reason: string, message: string): never => {
 
 const EMPTY: Readonly<Account> = Object.freeze({ balance: 0n, nonce: 0 });
 
-function accountKey(pk: Uint8Array): Uint8Array {
-  const k = new Uint8Array(33);
-  k[0] = 0x61; // a
-  k.set(pk, 1);
+// "a" + the public key, in the binKey form ModuleStore takes. Cached per key object: a
+// transfer's sender is looked up twice (envelope, then body) through the same string,
+// whose hash the engine then computes once.
+const keyCache = new WeakMap<Uint8Array, string>();
+function accountKey(pk: Uint8Array): string {
+  let k = keyCache.get(pk);
+  if (k === undefined) keyCache.set(pk, (k = 'a' + binKey(pk)));
   return k;
 }
 
+// Accounts are read and written three times per transfer: a fixed 8-byte balance and a
+// CompactSize nonce through one scratch view instead of a Writer/Reader each time.
+const scratch = new DataView(new ArrayBuffer(8));
+
 export function encodeAccount(a: Account): Uint8Array {
-  return new Writer(20).u64(a.balance, 'account.balance').varint(a.nonce, 'account.nonce').finish();
+  if (a.balance < 0n || a.balance > MAX_MONEY) throw new EncodeError('encode-range', `account.balance must be in [0, 2^64), got ${a.balance}`);
+  if (a.nonce < 0xfd) {
+    const out = new Uint8Array(9);
+    scratch.setBigUint64(0, a.balance, true);
+    for (let i = 0; i < 8; i++) out[i] = scratch.getUint8(i);
+    out[8] = a.nonce;
+    return out;
+  }
+  return new Writer(17).u64(a.balance, 'account.balance').varint(a.nonce, 'account.nonce').finish();
 }
 
 export function decodeAccount(bytes: Uint8Array): Account {
+  if (bytes.length === 9 && bytes[8] < 0xfd) {
+    for (let i = 0; i < 8; i++) scratch.setUint8(i, bytes[i]);
+    return { balance: scratch.getBigUint64(0, true), nonce: bytes[8] };
+  }
   const r = new Reader(bytes, 'account');
   const a = { balance: r.u64('account.balance'), nonce: r.varint('account.nonce', Number.MAX_SAFE_INTEGER) };
   r.end();
@@ -95,6 +114,10 @@ function credit(store: ModuleStore, to: Uint8Array, amount: bigint, what: string
 }
 
 function keeper(store: ModuleStore): BankKeeper {
+  return makeKeeper(store);
+}
+
+function makeKeeper(store: ModuleStore): BankKeeper {
   return {
     account: (pk) => readAccount(store, pk),
     transfer(from, to, amount) {
