@@ -85,9 +85,14 @@ export interface KindSpec<B = unknown> {
   fromJson(j: Record<string, unknown>): B;
 }
 
-/** One RPC view: a read-only query over the state (params are the JSON-RPC positional params). */
+/**
+ * One RPC view: a read-only query over the state. `params` is the positional parameter
+ * list as data (the node's RPC server validates it: 'hex' arrives as bytes, at most
+ * maxBytes); the handler gets the parsed values.
+ */
 export interface RpcView {
   readonly description: string;
+  readonly params: readonly { name: string; type: 'hex' | 'string' | 'int'; maxBytes?: number; optional?: boolean }[];
   handler(q: StateQuery, params: unknown[]): unknown;
 }
 

@@ -241,8 +241,9 @@ export function queryAccount(q: Pick<StateQuery, 'read'>, publicKey: Uint8Array)
 }
 
 function addressParam(v: unknown): Uint8Array {
-  if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) throw new DecodeError('decode-bad-json', `address must be a 32-byte Ed25519 public key as 64 hex digits, got ${JSON.stringify(v)?.slice(0, 80)}`);
-  return fromHex(v);
+  if (v instanceof Uint8Array && v.length === 32) return v;
+  if (typeof v === 'string' && /^[0-9a-fA-F]{64}$/.test(v)) return fromHex(v);
+  throw new DecodeError('decode-bad-json', `address must be a 32-byte Ed25519 public key (64 hex digits), got ${v instanceof Uint8Array ? `${v.length} bytes` : JSON.stringify(v)?.slice(0, 80)}`);
 }
 
 export const bank: ChainModule<BankKeeper> = {
@@ -267,11 +268,13 @@ export const bank: ChainModule<BankKeeper> = {
     writeAccount(ctx.store, tx.from, a);
   },
   rpc: {
-    getaccount: {
-      description: 'getaccount <address>: { balance, nonce } of an account on the active chain (bank module view)',
+    getbankaccount: {
+      description: "getbankaccount address — the bank module's record of an account: balance (decimal string), nonce, and its state key (hex)",
+      params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
       handler(q, [addr]) {
-        const a = queryAccount(q, addressParam(addr));
-        return { balance: a.balance.toString(), nonce: a.nonce };
+        const pk = addressParam(addr);
+        const a = queryAccount(q, pk);
+        return { balance: a.balance.toString(), nonce: a.nonce, key: toHex(new TextEncoder().encode('bank/a')) + toHex(pk) };
       },
     },
   },

@@ -50,9 +50,14 @@ export const notes: C.ChainModule = {
   kinds: [note] as unknown as readonly C.KindSpec<never>[],
   rpc: {
     getnote: {
-      description: 'getnote <address> <key hex>: the stored note (hex) or null',
+      description: 'getnote address key — the stored note (hex) or null',
+      params: [
+        { name: 'address', type: 'hex', maxBytes: 32 },
+        { name: 'key', type: 'hex', maxBytes: MAX_KEY },
+      ],
       handler(q, [addr, key]) {
-        const v = q.read('notes', noteKey(C.fromHex(String(addr)), C.fromHex(String(key))));
+        const bytes = (v: unknown) => (v instanceof Uint8Array ? v : C.fromHex(String(v)));
+        const v = q.read('notes', noteKey(bytes(addr), bytes(key)));
         return v ? C.toHex(v) : null;
       },
     },
