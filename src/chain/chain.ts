@@ -129,7 +129,13 @@ export class Chain implements AccountView {
   static async open(options: ChainOptions): Promise<Chain> {
     const chain = new Chain(options);
     await chain.store.open();
-    await chain.load();
+    try {
+      await chain.load();
+    } catch (err) {
+      // Release the database (its lock) so the caller can report and exit, or retry.
+      await chain.store.close().catch(() => undefined);
+      throw err;
+    }
     return chain;
   }
 
