@@ -53,6 +53,16 @@ describe('hashlane CLI: node and wallet', () => {
     }
   }, 60_000);
 
+  it('hashlane modules lists the registry: namespaces, kinds, RPC views and CLI verbs of each module', async () => {
+    const r = await cli(['modules']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^bank \(state namespace "bank", handles the envelope/m);
+    expect(r.stdout).toMatch(/kind 0 coinbase \(block reward/);
+    expect(r.stdout).toMatch(/kind 1 transfer/);
+    expect(r.stdout).toMatch(/rpc getbankaccount: /);
+    expect(r.stdout).toMatch(/verb send \(kind 1\)/);
+  }, 30_000);
+
   it('an old-format data dir gets a clear message (delete it or re-sync) and exit code 1, not a crash', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hl-oldfmt-'));
     dirs.push(dir);

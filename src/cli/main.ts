@@ -8,6 +8,7 @@ const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
   async (p) => (await import('./bench.js')).register(p),
   async (p) => p.addCommand((await import('./node.js')).nodeCommand()),
   async (p) => p.addCommand((await import('./wallet.js')).walletCommand()),
+  async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
 ];
 
 const program = new Command('hashlane')
