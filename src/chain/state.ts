@@ -19,7 +19,7 @@ import type { ChainModule, KindSpec, ModuleContext, ModuleRegistry, ModuleStore,
 import { defaultRegistry, queryAccount, type Account, type CoinbaseBody } from './modules/index.js';
 import type { ChainParams } from './params.js';
 import { StateTree } from './state-root.js';
-import { txids, type Transaction } from './tx.js';
+import type { Transaction } from './tx.js';
 
 export type { Account };
 
@@ -216,9 +216,12 @@ export class ChainState extends JournaledState implements AccountView, StateQuer
   }
 }
 
-/** A transaction's outcome, committed in the block through the receipts root. */
+/**
+ * A transaction's outcome, committed in the block through the receipts root. Receipts are
+ * positional (receipt i is transaction i + 1's, as in Ethereum): the merkle path binds it
+ * to its transaction, so the receipt does not repeat the txid.
+ */
 export interface Receipt {
-  txid: Uint8Array;
   kind: number;
   /** 0: applied. (Kinds that may fail without failing the block use other codes.) */
   status: number;
@@ -229,20 +232,18 @@ export interface Receipt {
 const feeView = new DataView(new ArrayBuffer(8));
 
 function receiptSize(r: Receipt): number {
-  return 42 + varintSize(r.data.length) + r.data.length;
+  return 10 + varintSize(r.data.length) + r.data.length;
 }
 
 /** Writes the receipt at `off` of `out` (receiptSize(r) bytes); the common case of receiptsRoot, without a Writer. */
 function writeReceipt(out: Uint8Array, off: number, r: Receipt): void {
-  if (r.txid.length !== 32) throw new ChainError('bad-receipt', `receipt txid must be 32 bytes, got ${r.txid.length}`);
   if (r.fee < 0n || r.fee > U64_MAX) throw new ChainError('bad-receipt', `receipt fee ${r.fee} outside [0, 2^64)`);
-  out.set(r.txid, off);
-  out[off + 32] = r.kind;
-  out[off + 33] = r.status;
+  out[off] = r.kind;
+  out[off + 1] = r.status;
   feeView.setBigUint64(0, r.fee, true);
-  for (let i = 0; i < 8; i++) out[off + 34 + i] = feeView.getUint8(i);
+  for (let i = 0; i < 8; i++) out[off + 2 + i] = feeView.getUint8(i);
   const n = r.data.length;
-  let p = off + 42;
+  let p = off + 10;
   if (n < 0xfd) out[p++] = n;
   else {
     const w = new Writer(5).varint(n, 'receipt.data length').finish();
@@ -252,7 +253,7 @@ function writeReceipt(out: Uint8Array, off: number, r: Receipt): void {
   out.set(r.data, p);
 }
 
-/** Canonical receipt encoding: txid 32 | kind u8 | status u8 | fee u64 | data (CompactSize length + bytes). */
+/** Canonical receipt encoding: kind u8 | status u8 | fee u64 | data (CompactSize length + bytes). */
 export function encodeReceipt(r: Receipt): Uint8Array {
   const out = new Uint8Array(receiptSize(r));
   writeReceipt(out, 0, r);
@@ -347,7 +348,6 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
       for (const m of registry.modules) m.genesis?.(ctxOf(m));
     } else {
       const txs = block.txs;
-      const ids = txids(txs); // cached by checkBlock's merkle root; one batch otherwise
       const anteCtx = ctxOf(registry.ante);
       for (let i = 1; i < txs.length; i++) {
         const tx = txs[i];
@@ -357,7 +357,7 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
         registry.ante.ante!(anteCtx, tx, spec.spend?.(tx) ?? 0n);
         const data = spec.apply(ctxOf(m), tx);
         fees += tx.fee;
-        receipts.push({ txid: ids.subarray(i * 32, i * 32 + 32), kind: tx.kind, status: 0, fee: tx.fee, data: data ?? EMPTY });
+        receipts.push({ kind: tx.kind, status: 0, fee: tx.fee, data: data ?? EMPTY });
       }
       const cb = txs[0];
       const m = registry.moduleOf(cb.kind)!;

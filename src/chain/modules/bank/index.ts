@@ -113,20 +113,18 @@ function credit(store: ModuleStore, to: Uint8Array, amount: bigint, what: string
   writeAccount(store, to, a);
 }
 
-function keeper(store: ModuleStore): BankKeeper {
-  return makeKeeper(store);
+function move(store: ModuleStore, from: Uint8Array, to: Uint8Array, amount: bigint): void {
+  const a = readAccount(store, from);
+  if (a.balance < amount) fail('bad-txns-insufficient-funds', `moving ${amount} needs that much; the sender has ${a.balance}`);
+  a.balance -= amount;
+  writeAccount(store, from, a);
+  credit(store, to, amount, `crediting ${amount}`);
 }
 
-function makeKeeper(store: ModuleStore): BankKeeper {
+function keeper(store: ModuleStore): BankKeeper {
   return {
     account: (pk) => readAccount(store, pk),
-    transfer(from, to, amount) {
-      const a = readAccount(store, from);
-      if (a.balance < amount) fail('bad-txns-insufficient-funds', `moving ${amount} needs that much; the sender has ${a.balance}`);
-      a.balance -= amount;
-      writeAccount(store, from, a);
-      credit(store, to, amount, `crediting ${amount}`);
-    },
+    transfer: (from, to, amount) => move(store, from, to, amount),
     mint: (to, amount) => credit(store, to, amount, `minting ${amount}`),
     burn(from, amount) {
       const a = readAccount(store, from);
@@ -177,7 +175,7 @@ const transfer: KindSpec<TransferBody> = {
     if (bytesEqual(tx.from, tx.body.to)) fail('bad-txns-self-transfer', 'sender and recipient are the same account');
   },
   apply(ctx, tx) {
-    keeper(ctx.store).transfer(tx.from, tx.body.to, tx.body.amount);
+    move(ctx.store, tx.from, tx.body.to, tx.body.amount);
   },
   spend: (tx) => tx.body.amount,
   toJson: (b) => ({ to: toHex(b.to), amount: b.amount.toString(), payload: toHex(b.payload) }),
