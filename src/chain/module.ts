@@ -79,6 +79,11 @@ export interface KindSpec<B = unknown> {
   apply(ctx: ModuleContext | RewardContext, tx: Transaction<B>): Uint8Array | void;
   /** Native coin this transaction takes from the sender besides the fee (mempool balance policy). */
   spend?(tx: Transaction<B>): bigint;
+  /**
+   * The envelope step takes `spend` from the sender together with the fee (one read and
+   * one write of the sender instead of two each); `apply` then only credits.
+   */
+  readonly prepaid?: boolean;
   /** JSON fields of the body, merged into the transaction's JSON view. */
   toJson(body: B): Record<string, unknown>;
   /** Inverse of toJson (throws DecodeError). */
@@ -117,9 +122,9 @@ export interface ChainModule<K = unknown> {
    * Envelope handling (nonce and fee) for every signed transaction: the accounts module
    * of the registry declares it (Cosmos's ante handler). Exactly one module does. `spend`
    * is what the body will take from the sender (KindSpec.spend), so that fee and spend
-   * are checked against the balance together.
+   * are checked against the balance together; with `prepaid` the spend is also debited.
    */
-  ante?(ctx: ModuleContext, tx: Transaction, spend: bigint): void;
+  ante?(ctx: ModuleContext, tx: Transaction, spend: bigint, prepaid: boolean): void;
   readonly rpc?: Readonly<Record<string, RpcView>>;
   readonly cli?: readonly CliVerb[];
 }

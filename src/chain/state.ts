@@ -354,7 +354,7 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
         const m = registry.moduleOf(tx.kind);
         const spec = registry.spec(tx.kind) as KindSpec<unknown> | undefined;
         if (!m || !spec) throw new ValidationError('bad-txns-kind', `transaction ${i} has kind ${tx.kind}, which no module registers`);
-        registry.ante.ante!(anteCtx, tx, spec.spend?.(tx) ?? 0n);
+        registry.ante.ante!(anteCtx, tx, spec.spend?.(tx) ?? 0n, spec.prepaid === true);
         const data = spec.apply(ctxOf(m), tx);
         fees += tx.fee;
         receipts.push({ kind: tx.kind, status: 0, fee: tx.fee, data: data ?? EMPTY });

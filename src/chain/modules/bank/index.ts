@@ -174,10 +174,12 @@ const transfer: KindSpec<TransferBody> = {
     if (amount === 0n) fail('bad-txns-amount-zero', 'a transfer must move a positive amount');
     if (bytesEqual(tx.from, tx.body.to)) fail('bad-txns-self-transfer', 'sender and recipient are the same account');
   },
+  // The envelope step already took amount + fee from the sender.
   apply(ctx, tx) {
-    move(ctx.store, tx.from, tx.body.to, tx.body.amount);
+    credit(ctx.store, tx.body.to, tx.body.amount, `crediting ${tx.body.amount}`);
   },
   spend: (tx) => tx.body.amount,
+  prepaid: true,
   toJson: (b) => ({ to: toHex(b.to), amount: b.amount.toString(), payload: toHex(b.payload) }),
   fromJson: (j) => ({ to: hexField(j.to, 32, 'to'), amount: amountField(j.amount, 'amount'), payload: fromHex(typeof j.payload === 'string' ? j.payload : '') }),
 };
@@ -254,14 +256,14 @@ export const bank: ChainModule<BankKeeper> = {
     for (const a of ctx.params.premine) credit(ctx.store, a.publicKey, a.amount, 'the premine');
   },
   keeper: (ctx) => keeper(ctx.store),
-  ante(ctx, tx, spend) {
+  ante(ctx, tx, spend, prepaid) {
     const a = readAccount(ctx.store, tx.from);
     if (tx.nonce !== a.nonce) fail('bad-txns-nonce', `transaction from ${toHex(tx.from).slice(0, 16)}... has nonce ${tx.nonce}, the sender's next nonce is ${a.nonce}`);
     // The fee and what the body will spend are checked together, so a transaction that
     // cannot pay for both fails here with one message, as before the module seam.
     const cost = tx.fee + spend;
     if (a.balance < cost) fail('bad-txns-insufficient-funds', `transaction spends ${cost}, the sender has ${a.balance}`);
-    a.balance -= tx.fee;
+    a.balance -= prepaid ? cost : tx.fee;
     a.nonce += 1;
     writeAccount(ctx.store, tx.from, a);
   },
