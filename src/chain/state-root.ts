@@ -59,17 +59,24 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
   return pos + 5;
 }
 
+interface Member {
+  ns: string;
+  k: string;
+  /** ns + "/" + k: the bytes the leaf hashes */
+  full: string;
+}
+
 /**
- * The tree over a key-value map it does not own: the owner calls `touch(key)` on every
- * write (and on every revert) and passes its lookup to `root()`.
+ * The tree over a key-value map it does not own: the owner calls `touch(ns, key)` on
+ * every write (and on every revert) and passes its lookup to `root()`.
  */
 export class StateTree {
   /** levels[d] holds 2^d nodes of 32 bytes; levels[ROOT_DEPTH] are the bucket leaves. */
   private readonly levels: Uint8Array[] = [];
   /** bucket -> binKeys of the live entries in it */
-  private readonly members = new Map<number, Set<string>>();
-  /** binKey -> bucket, for live keys */
-  private readonly bucketOf = new Map<string, number>();
+  private readonly members = new Map<number, Map<string, Member>>();
+  /** namespace -> key -> bucket, for live keys (per namespace: the key strings the owner hands in keep their hash) */
+  private readonly bucketOf = new Map<string, Map<string, number>>();
   /** namespace -> keys written since the last root() */
   private dirty = new Map<string, Set<string>>();
 
@@ -87,42 +94,55 @@ export class StateTree {
   /** The root over `lookup` (the owner's maps), rehashing only what changed since the last call. */
   root(lookup: (ns: string, k: string) => Uint8Array | undefined): Uint8Array {
     if (this.dirty.size) {
-      const full = new Set<string>();
-      for (const [ns, keys] of this.dirty) for (const k of keys) full.add(ns + '/' + k);
+      const dirty = this.dirty;
       this.dirty = new Map();
-      this.update(full, (f) => {
-        const i = f.indexOf('/');
-        return lookup(f.slice(0, i), f.slice(i + 1));
-      });
+      this.update(dirty, lookup);
     }
     return this.levels[0].slice(0, 32);
   }
 
-  private update(dirty: Set<string>, lookup: (k: string) => Uint8Array | undefined): void {
-    // 1. buckets of keys not seen before: sha256(key), batched
-    const fresh: string[] = [];
+  private update(dirty: Map<string, Set<string>>, lookup: (ns: string, k: string) => Uint8Array | undefined): void {
+    // 1. buckets of keys not seen before: sha256(full key), batched
+    const fresh: Member[] = [];
     const freshKeys: Uint8Array[] = [];
-    for (const k of dirty) {
-      if (!this.bucketOf.has(k)) {
-        fresh.push(k);
-        freshKeys.push(fromBinKey(k));
+    for (const [ns, keys] of dirty) {
+      let of = this.bucketOf.get(ns);
+      if (!of) this.bucketOf.set(ns, (of = new Map()));
+      for (const k of keys) {
+        if (!of.has(k)) {
+          const full = ns + '/' + k;
+          fresh.push({ ns, k, full });
+          freshKeys.push(fromBinKey(full));
+        }
       }
     }
     const fh = hashMany(freshKeys);
+    const freshOf = new Map<string, Map<string, Member>>();
+    for (let i = 0; i < fresh.length; i++) {
+      const f = fresh[i];
+      this.bucketOf.get(f.ns)!.set(f.k, (fh[i][0] << 8) | fh[i][1]);
+      let m = freshOf.get(f.ns);
+      if (!m) freshOf.set(f.ns, (m = new Map()));
+      m.set(f.k, f);
+    }
     const dirtyBuckets = new Set<number>();
-    for (let i = 0; i < fresh.length; i++) this.bucketOf.set(fresh[i], (fh[i][0] << 8) | fh[i][1]);
-    for (const k of dirty) {
-      const b = this.bucketOf.get(k)!;
-      let m = this.members.get(b);
-      if (lookup(k) !== undefined) {
-        if (!m) this.members.set(b, (m = new Set()));
-        m.add(k);
-      } else {
-        m?.delete(k);
-        if (m && m.size === 0) this.members.delete(b);
-        this.bucketOf.delete(k);
+    for (const [ns, keys] of dirty) {
+      const of = this.bucketOf.get(ns)!;
+      const fr = freshOf.get(ns);
+      for (const k of keys) {
+        const b = of.get(k)!;
+        let m = this.members.get(b);
+        if (lookup(ns, k) !== undefined) {
+          if (!m) this.members.set(b, (m = new Map()));
+          const f = fr?.get(k);
+          if (f) m.set(f.full, f);
+        } else {
+          m?.delete(ns + '/' + k);
+          if (m && m.size === 0) this.members.delete(b);
+          of.delete(k);
+        }
+        dirtyBuckets.add(b);
       }
-      dirtyBuckets.add(b);
     }
     // 2. bucket leaves
     const leafIdx: number[] = [];
@@ -134,11 +154,12 @@ export class StateTree {
         leaves.fill(0, b * 32, b * 32 + 32);
         continue;
       }
-      const keys = m.size === 1 ? [...m] : [...m].sort();
+      const keys = m.size === 1 ? [...m.keys()] : [...m.keys()].sort();
       let len = 1;
       const vals: Uint8Array[] = [];
       for (const k of keys) {
-        const v = lookup(k)!;
+        const e = m.get(k)!;
+        const v = lookup(e.ns, e.k)!;
         vals.push(v);
         len += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
       }
