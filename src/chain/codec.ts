@@ -154,9 +154,13 @@ export class Reader {
 
   u64(field: string): bigint {
     this.need(8, field);
-    const v = this.view.getBigUint64(this.pos, true);
+    // From the bytes, without a DataView: a body reader (one per transaction) then needs none.
+    const b = this.bytes;
+    const p = this.pos;
+    const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+    const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
     this.pos += 8;
-    return v;
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** CompactSize; rejects non-minimal forms and values above `max`. */
