@@ -1,6 +1,6 @@
 // Validating a block of 10 000 transfers: decode, stateless checks with the merkle root,
-// every signature, and the state apply (undone after each run so every run sees the same
-// state). hashlane runs the signatures as ONE batch call (this thread) or on the worker
+// every signature, and the state apply with the state and receipts roots checked against
+// the coinbase's commitment (undone after each run so every run sees the same state). hashlane runs the signatures as ONE batch call (this thread) or on the worker
 // pool (all cores); the baseline in the same run hashes with node:crypto and verifies each
 // signature with node:crypto, importing each raw public key as a real node must.
 import os from 'node:os';
@@ -40,17 +40,21 @@ function buildBlock(params) {
   for (let i = 0; i < TXS; i++) {
     const s = senders[i % SENDERS];
     const unsigned = {
-      chainId: params.chainId, kind: C.TxKind.Transfer, from: s.pk, to: senders[(i + 1) % SENDERS].pk,
-      amount: 1000n + BigInt(i), fee: 500n, nonce: Math.floor(i / SENDERS), payload: new Uint8Array(0),
+      chainId: params.chainId, kind: C.TxKind.Transfer, from: s.pk, nonce: Math.floor(i / SENDERS), fee: 500n,
+      body: { to: senders[(i + 1) % SENDERS].pk, amount: 1000n + BigInt(i), payload: new Uint8Array(0) },
     };
     const signature = new Uint8Array(nodeSign(null, C.txSigningMessage(unsigned), s.key));
-    txs.push({ ...unsigned, version: 1, signature });
+    txs.push({ ...unsigned, version: C.TX_VERSION, signature });
   }
-  const all = [C.createCoinbase(params.chainId, 1, senders[0].pk, params.blockReward + 500n * BigInt(TXS)), ...txs];
+  const premine = senders.map((s) => ({ publicKey: s.pk, amount: 10n ** 12n }));
+  const p = C.defineParams(params, { premine });
+  const state = new C.ChainState(p);
+  C.applyBlock(state, C.genesisBlock(p), 0, new C.ProofOfWork(p), { genesis: true });
+  const draft = C.createCoinbase(params.chainId, 1, senders[0].pk, params.blockReward + 500n * BigInt(TXS));
+  const cb = C.withRoots(draft, C.previewRoots(state, { header: C.genesisBlock(p).header, txs: [draft, ...txs] }, 1, new C.ProofOfWork(p)));
+  const all = [cb, ...txs];
   const header = { version: 1, prevHash: new Uint8Array(32), merkleRoot: C.computeMerkleRoot(all), time: params.genesisTime + 1, bits: params.genesisBits, nonce: 0 };
   header.nonce = scanNonces(encodeHeader(header), (1n << 255n) - 1n, 0, 0xffffffff).nonce;
-  const state = new C.AccountState();
-  for (const s of senders) state.accounts.set(C.binKey(s.pk), { balance: 10n ** 12n, nonce: 0 });
   return { bytes: C.encodeBlock({ header, txs: all }), state };
 }
 

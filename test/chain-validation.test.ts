@@ -117,7 +117,7 @@ describe('stateless rejections', () => {
     await expectReason(() => h.chain.addBlock(makeBlock(h, [transfer(alice, bob.pk, C.MAX_MONEY, 0, 1n)])), V, 'bad-txns-fee-range');
   });
   it('bad-txns-version: checkTransaction refuses another version', () => {
-    const tx = { ...transfer(alice, bob.pk, 5n, 0), version: 2 };
+    const tx = { ...transfer(alice, bob.pk, 5n, 0), version: 1 };
     expect(() => C.checkTransaction(tx, C.regtestParams)).toThrow(expect.objectContaining({ reason: 'bad-txns-version' }));
   });
   it('bad-cb-from / bad-cb-fee / bad-cb-signature: malformed coinbases', async () => {
@@ -207,6 +207,21 @@ describe('stateful rejections', () => {
   it('bad-txns-balance-overflow: a credit above MAX_MONEY', async () => {
     const h = await openChain({ premine: [{ publicKey: bob.pk, amount: C.MAX_MONEY - 10n }] });
     await expectReason(() => h.chain.addBlock(makeBlock(h, [], { miner: bob.pk })), V, 'bad-txns-balance-overflow');
+  });
+  it('bad-state-root / bad-receipts-root: the coinbase commits other roots than the block gives', async () => {
+    const h = await setup();
+    const b = makeBlock(h, [transfer(alice, bob.pk, 5n, 0)]);
+    const cb = b.txs[0] as C.Transaction<C.CoinbaseBody>;
+    const flip = (r: Uint8Array) => r.map((x, i) => (i === 0 ? x ^ 1 : x));
+    const badState = C.withRoots(cb, { stateRoot: flip(cb.body.stateRoot), receiptsRoot: cb.body.receiptsRoot });
+    await expectReason(() => h.chain.addBlock(remine({ header: b.header, txs: [badState, ...b.txs.slice(1)] })), V, 'bad-state-root');
+    const badReceipts = C.withRoots(cb, { stateRoot: cb.body.stateRoot, receiptsRoot: flip(cb.body.receiptsRoot) });
+    await expectReason(() => h.chain.addBlock(remine({ header: b.header, txs: [badReceipts, ...b.txs.slice(1)] })), V, 'bad-receipts-root');
+    expect(h.chain.getAccount(alice.pk)).toEqual({ balance: 1_000_000n, nonce: 0 }); // reverted
+    const before = C.toHex(h.chain.stateRoot());
+    expect((await h.chain.addBlock(b)).status).toBe('connected');
+    expect(C.toHex(h.chain.stateRoot())).toBe(C.toHex(cb.body.stateRoot));
+    expect(C.toHex(h.chain.stateRoot())).not.toBe(before);
   });
   it('duplicate-invalid and bad-prevblk: a block that failed when connected, and its children', async () => {
     const h = await setup();
@@ -313,7 +328,7 @@ describe('templates', () => {
     const t = C.createBlockTemplate(h.chain, mp, { coinbaseTo: carol.pk });
     expect(t.height).toBe(1);
     expect(t.fees).toBe(800n);
-    expect(t.block.txs[0].amount).toBe(h.params.blockReward + 800n);
+    expect((t.block.txs[0] as C.Transaction<C.CoinbaseBody>).body.amount).toBe(h.params.blockReward + 800n);
     const mined = solve(t.header, t.target);
     const r = await h.chain.addBlock(C.completeBlock(t, { nonce: mined.nonce }));
     expect(r.status).toBe('connected');

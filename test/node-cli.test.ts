@@ -39,6 +39,32 @@ describe('hashlane CLI: node and wallet', () => {
     }
   }, 60_000);
 
+  it('hashlane modules lists the registry: namespaces, kinds, RPC views and CLI verbs of each module', async () => {
+    const r = await cli(['modules']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^bank \(state namespace "bank", handles the envelope/m);
+    expect(r.stdout).toMatch(/kind 0 coinbase \(block reward/);
+    expect(r.stdout).toMatch(/kind 1 transfer/);
+    expect(r.stdout).toMatch(/rpc getbankaccount: /);
+    expect(r.stdout).toMatch(/verb send \(kind 1\)/);
+  }, 30_000);
+
+  it('an old-format data dir gets a clear message (delete it or re-sync) and exit code 1, not a crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hl-oldfmt-'));
+    dirs.push(dir);
+    const { openChainStore } = await import('../dist/node/storage.js');
+    const C = await import('../dist/chain/index.js');
+    const store = await openChainStore(join(dir, 'regtest'));
+    const chain = await C.Chain.open({ params: C.regtestParams, store });
+    // What a store written before the module seam lacks: the format key.
+    await store.commit([{ type: 'del', key: new Uint8Array([0x56]) }]);
+    await chain.close();
+    const r = await cli(['node', '--chain', 'regtest', '--data-dir', dir, '--p2p-port', '0', '--rpc-port', '0', '--no-stratum']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/store-format: the data dir was written by an incompatible hashlane .* delete the data dir .* re-sync/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 60_000);
+
   it('wallet: create an encrypted key, show address and balance, send a transfer through RPC', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hashlane-wallet-'));
     dirs.push(dir);

@@ -35,8 +35,9 @@ async function checkReplay(dataDir: string): Promise<{ height: number; hashes: s
     }
     for (let h = 0; h <= disk.height; h++) hashes.push(Buffer.from(disk.getHashAtHeight(h)!).toString('hex'));
     expect(Buffer.from(mem.tip.hash)).toEqual(Buffer.from(disk.tip.hash));
-    const dump = (c: Chain) => [...c.state.accounts.entries()].map(([k, a]) => `${k}=${a.balance}:${a.nonce}`).sort();
+    const dump = (c: Chain) => [...c.state.entries()].map(([k, v]) => `${Buffer.from(k, 'latin1').toString('hex')}=${Buffer.from(v).toString('hex')}`).sort();
     expect(dump(disk)).toEqual(dump(mem));
+    expect(Buffer.from(disk.stateRoot())).toEqual(Buffer.from(mem.stateRoot()));
     return { height: disk.height, hashes };
   } finally {
     await disk.close();

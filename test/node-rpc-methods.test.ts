@@ -30,6 +30,10 @@ describe('node RPC methods', () => {
     const bal = BigInt((await rpc(node, 'getbalance', [hex(alice.pk)])).result);
     expect(bal).toBe(3n * 50n * 100_000_000n);
     expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result).toMatchObject({ nonce: 0, nextnonce: 0 });
+    // A module's RPC view (the bank module's), registered from the chain's module registry.
+    expect((await rpc(node, 'getbankaccount', [hex(alice.pk)])).result).toEqual({ balance: bal.toString(), nonce: 0, key: Buffer.from('bank/a').toString('hex') + hex(alice.pk) });
+    expect((await rpc(node, 'getbankaccount', ['abcd'])).error.code).toBe(RpcCode.DESERIALIZATION_ERROR);
+    expect(full.tx[0].stateRoot).toMatch(/^[0-9a-f]{64}$/);
     const mi = (await rpc(node, 'getmininginfo')).result;
     expect(mi).toMatchObject({ blocks: 3, chain: 'regtest', pooledtx: 0 });
     expect((await rpc(node, 'getpeerinfo')).result).toEqual([]);

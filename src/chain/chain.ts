@@ -3,9 +3,9 @@
 // the store holds (undo records are kept for every connected block).
 //
 // Store layout (one-byte prefixes): i+hash -> index record, b+hash -> block, u+hash ->
-// undo, a+pubkey -> account, m+height(BE) -> main-chain hash, t+txid -> block hash +
-// position, 'T' -> tip hash, 'G' -> genesis hash. Every connect/disconnect is one atomic
-// commit, so a crash leaves the store at a block boundary.
+// undo, s+namespace/key -> module state, m+height(BE) -> main-chain hash, t+txid -> block
+// hash + position, 'T' -> tip hash, 'G' -> genesis hash, 'V' -> store format. Every
+// connect/disconnect is one atomic commit, so a crash leaves the store at a block boundary.
 import { blockHash, decodeBlock, encodeBlock, type Block, type BlockHeader } from './block.js';
 import { Reader, Writer } from './codec.js';
 import { ProofOfWork, type Consensus } from './consensus.js';
@@ -13,11 +13,13 @@ import { ChainError, EncodeError, ValidationError } from './errors.js';
 import { binKey, bytesEqual, fromBinKey, toDisplayHex, toHex } from './hex.js';
 import { defineParams, genesisBlock, type ChainParams } from './params.js';
 import { medianTimePast, type HeaderInfo } from './retarget.js';
-import { AccountState, applyBlock, decodeAccount, decodeUndo, encodeAccount, encodeUndo, undoBlock, type Account, type AccountView } from './state.js';
+import type { ModuleRegistry } from './module.js';
+import { defaultRegistry } from './modules/index.js';
+import { applyBlock, ChainState, decodeUndo, encodeUndo, previewRoots, type Account, type AccountView } from './state.js';
 import { memoryStore, type ChainStore, type StoreOp } from './store.js';
 import { checkBlock, checkBlockContext, checkBlockSignatures } from './validation.js';
 import { decodeHeader, encodeHeader } from '../pow/index.js';
-import { txid, type Transaction } from './tx.js';
+import { txid, withRoots, type CoinbaseBody, type Transaction } from './tx.js';
 
 export interface BlockIndexEntry extends HeaderInfo {
   hash: Uint8Array;
@@ -36,6 +38,8 @@ export interface ChainOptions {
   store?: ChainStore;
   /** Default: proof of work over `params`. */
   consensus?: Consensus;
+  /** The chain's modules (default: the built-in ones); the engine's modules are added. */
+  registry?: ModuleRegistry;
   /** Local clock in seconds (default Date.now()/1000), for the future-time limit. */
   now?: () => number;
   /** Worker threads for batch verification of big blocks. */
@@ -66,12 +70,18 @@ const P = {
   index: 0x69, // i
   block: 0x62, // b
   undo: 0x75, // u
-  account: 0x61, // a
+  state: 0x73, // s
   main: 0x6d, // m
   tx: 0x74, // t
 };
 const TIP_KEY = new Uint8Array([0x54]); // T
 const GENESIS_KEY = new Uint8Array([0x47]); // G
+const FORMAT_KEY = new Uint8Array([0x56]); // V
+/**
+ * Store format: 2 = envelope transactions, module state under 's', state roots in the
+ * coinbase. Stores without the key were written by format 1 (fixed transfer records).
+ */
+export const STORE_FORMAT = 2;
 
 function key(prefix: number, body: Uint8Array): Uint8Array {
   const k = new Uint8Array(1 + body.length);
@@ -95,7 +105,8 @@ export class Chain implements AccountView {
   readonly params: ChainParams;
   readonly consensus: Consensus;
   readonly store: ChainStore;
-  readonly state = new AccountState();
+  readonly registry: ModuleRegistry;
+  readonly state: ChainState;
   private readonly index = new Map<string, BlockIndexEntry>();
   private main: BlockIndexEntry[] = [];
   private readonly now: () => number;
@@ -106,6 +117,9 @@ export class Chain implements AccountView {
   private constructor(opts: ChainOptions) {
     this.params = defineParams(opts.params);
     this.consensus = opts.consensus ?? new ProofOfWork(this.params);
+    const base = opts.registry ?? defaultRegistry;
+    this.registry = this.consensus.modules.length ? base.with(...this.consensus.modules) : base;
+    this.state = new ChainState(this.params, this.registry);
     this.store = opts.store ?? memoryStore();
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.sigOpts = { threads: opts.sigThreads, parallelThreshold: opts.parallelVerifyThreshold };
@@ -115,7 +129,13 @@ export class Chain implements AccountView {
   static async open(options: ChainOptions): Promise<Chain> {
     const chain = new Chain(options);
     await chain.store.open();
-    await chain.load();
+    try {
+      await chain.load();
+    } catch (err) {
+      // Release the database (its lock) so the caller can report and exit, or retry.
+      await chain.store.close().catch(() => undefined);
+      throw err;
+    }
     return chain;
   }
 
@@ -130,20 +150,29 @@ export class Chain implements AccountView {
     const stored = await this.store.get(GENESIS_KEY);
     if (!stored) {
       const entry = this.makeEntry(genesis.header, gHash, null);
-      const { changed } = applyBlock(this.state, genesis, 0, this.consensus, true);
+      const { changed } = applyBlock(this.state, genesis, 0, this.consensus, { genesis: true });
       const ops: StoreOp[] = [
+        { type: 'put', key: FORMAT_KEY, value: new Uint8Array([STORE_FORMAT]) },
         { type: 'put', key: key(P.index, gHash), value: encodeIndex(entry) },
         { type: 'put', key: key(P.block, gHash), value: encodeBlock(genesis) },
         { type: 'put', key: heightKey(0), value: gHash },
         { type: 'put', key: TIP_KEY, value: gHash },
         { type: 'put', key: GENESIS_KEY, value: gHash },
-        ...this.accountOps(changed),
+        ...this.stateOps(changed),
         ...genesis.txs.map((tx, i): StoreOp => ({ type: 'put', key: key(P.tx, txid(tx)), value: txLocation(gHash, i) })),
       ];
       await this.store.commit(ops);
       this.index.set(entry.key, entry);
       this.main = [entry];
       return;
+    }
+    const format = await this.store.get(FORMAT_KEY);
+    if (!format || format.length !== 1 || format[0] !== STORE_FORMAT) {
+      const was = format && format.length === 1 ? `format ${format[0]}` : 'format 1 (before the module seam)';
+      throw new ChainError(
+        'store-format',
+        `the data dir was written by an incompatible hashlane (store ${was}; this version reads format ${STORE_FORMAT}): delete the data dir (or this chain's folder in it) and re-sync from peers`,
+      );
     }
     if (!bytesEqual(stored, gHash)) {
       throw new ChainError('genesis-mismatch', `the store holds genesis ${toDisplayHex(stored)}, these params give ${toDisplayHex(gHash)}`);
@@ -161,7 +190,7 @@ export class Chain implements AccountView {
       e.status = rec.valid ? 'valid' : 'invalid';
       this.index.set(e.key, e);
     }
-    for await (const [k, v] of this.store.entries(new Uint8Array([P.account]))) this.state.accounts.set(binKey(k.subarray(1)), decodeAccount(v));
+    for await (const [k, v] of this.store.entries(new Uint8Array([P.state]))) this.state.load(binKey(k.subarray(1)), v);
     const tipHash = await this.store.get(TIP_KEY);
     let t = tipHash && this.index.get(toHex(tipHash));
     if (!t) throw new ChainError('store-corrupt', 'the stored tip is not in the block index');
@@ -205,11 +234,11 @@ export class Chain implements AccountView {
     };
   }
 
-  private accountOps(keys: string[]): StoreOp[] {
+  private stateOps(keys: string[]): StoreOp[] {
     return keys.map((k): StoreOp => {
-      const a = this.state.accounts.get(k);
-      const dbKey = key(P.account, fromBinKey(k));
-      return a ? { type: 'put', key: dbKey, value: encodeAccount(a) } : { type: 'del', key: dbKey };
+      const v = this.state.get(k);
+      const dbKey = key(P.state, fromBinKey(k));
+      return v ? { type: 'put', key: dbKey, value: v } : { type: 'del', key: dbKey };
     });
   }
 
@@ -230,6 +259,22 @@ export class Chain implements AccountView {
   /** Balance and nonce of an account on the active chain (a copy). */
   getAccount(publicKey: Uint8Array): Account {
     return this.state.getAccount(publicKey);
+  }
+
+  /** Root of the state after the tip (what the tip's coinbase commits). */
+  stateRoot(): Uint8Array {
+    return this.state.root();
+  }
+
+  /**
+   * The coinbase `txs[0]` with the state and receipts roots that a block of `txs` on the
+   * tip would commit (templates use it; nothing is kept).
+   */
+  commitRoots(txs: readonly Transaction[]): Transaction<CoinbaseBody> {
+    const height = this.height + 1;
+    const block = { header: this.tip.header, txs: [...txs] };
+    const roots = previewRoots(this.state, block, height, this.consensus);
+    return withRoots(txs[0] as Transaction<CoinbaseBody>, roots);
   }
 
   /** Index entry of any known valid or invalid block (hash in internal order). */
@@ -257,7 +302,7 @@ export class Chain implements AccountView {
 
   async getBlock(hash: Uint8Array): Promise<Block | undefined> {
     const bytes = await this.store.get(key(P.block, hash));
-    return bytes ? decodeBlock(bytes) : undefined;
+    return bytes ? decodeBlock(bytes, undefined, this.registry) : undefined;
   }
 
   /** Raw encoded block (as stored), for relaying without re-encoding. */
@@ -355,7 +400,7 @@ export class Chain implements AccountView {
   }
 
   private async addBlockLocked(input: Block | Uint8Array): Promise<AddBlockResult> {
-    const block = input instanceof Uint8Array ? decodeBlock(input, this.params.maxBlockSize) : input;
+    const block = input instanceof Uint8Array ? decodeBlock(input, this.params.maxBlockSize, this.registry) : input;
     let hash: Uint8Array;
     try {
       hash = blockHash(block.header);
@@ -371,7 +416,7 @@ export class Chain implements AccountView {
     if (!parent) throw new ValidationError('prev-blk-not-found', `parent ${toDisplayHex(block.header.prevHash)} of block ${toDisplayHex(hash)} is unknown`);
     if (parent.status === 'invalid') throw new ValidationError('bad-prevblk', `parent ${toDisplayHex(parent.hash)} is invalid`);
 
-    checkBlock(block, this.params, this.consensus);
+    checkBlock(block, this.params, this.consensus, this.registry);
     checkBlockContext(block, parent, (h) => this.ancestor(parent, h), this.params, this.consensus, this.now());
     await checkBlockSignatures(block.txs, this.sigOpts);
 
@@ -400,6 +445,10 @@ export class Chain implements AccountView {
     const oldTip = this.tip;
     let fork = target;
     while (this.main[fork.height] !== fork) fork = fork.parent!;
+    const final = this.consensus.finalizedHeight(oldTip);
+    if (fork.height < final) {
+      throw new ValidationError('bad-fork-finalized', `the branch forks at height ${fork.height}, below the finalized height ${final}`);
+    }
     const path: BlockIndexEntry[] = [];
     for (let e = target; e !== fork; e = e.parent!) path.push(e);
     path.reverse();
@@ -450,7 +499,7 @@ export class Chain implements AccountView {
   private async connectTip(e: BlockIndexEntry, block: Block): Promise<void> {
     const res = applyBlock(this.state, block, e.height, this.consensus);
     const ops: StoreOp[] = [
-      ...this.accountOps(res.changed),
+      ...this.stateOps(res.changed),
       { type: 'put', key: key(P.undo, e.hash), value: encodeUndo(res.undo) },
       { type: 'put', key: heightKey(e.height), value: e.hash },
       { type: 'put', key: TIP_KEY, value: e.hash },
@@ -459,7 +508,7 @@ export class Chain implements AccountView {
     try {
       await this.store.commit(ops);
     } catch (err) {
-      undoBlock(this.state, res.undo);
+      this.state.undo(res.undo);
       throw err;
     }
     this.main.push(e);
@@ -471,10 +520,10 @@ export class Chain implements AccountView {
     const [block, undoBytes] = await Promise.all([this.loadBlock(e), this.store.get(key(P.undo, e.hash))]);
     if (!undoBytes) throw new ChainError('store-corrupt', `no undo record for block ${toDisplayHex(e.hash)}: cannot reorg this deep`);
     const undo = decodeUndo(undoBytes);
-    const before = undo.entries.map((u) => ({ key: u.key, prev: this.state.accounts.get(u.key) ?? null }));
-    undoBlock(this.state, undo);
+    const redo = { entries: undo.entries.map((u) => ({ key: u.key, prev: this.state.get(u.key) })) };
+    this.state.undo(undo);
     const ops: StoreOp[] = [
-      ...this.accountOps(undo.entries.map((u) => u.key)),
+      ...this.stateOps(undo.entries.map((u) => u.key)),
       { type: 'del', key: key(P.undo, e.hash) },
       { type: 'del', key: heightKey(e.height) },
       { type: 'put', key: TIP_KEY, value: e.parent.hash },
@@ -483,10 +532,7 @@ export class Chain implements AccountView {
     try {
       await this.store.commit(ops);
     } catch (err) {
-      for (const b of before) {
-        if (b.prev) this.state.accounts.set(b.key, b.prev);
-        else this.state.accounts.delete(b.key);
-      }
+      this.state.undo(redo);
       throw err;
     }
     this.main.pop();

@@ -9,12 +9,16 @@ export const U64_MAX = (1n << 64n) - 1n;
 /** Grows as needed; `finish()` returns the written bytes. */
 export class Writer {
   private buf: Uint8Array;
-  private view: DataView;
+  private dv: DataView | undefined;
   private pos = 0;
 
   constructor(capacity = 256) {
     this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
+  }
+
+  // Created on first use: many small writers (accounts, receipts) never need one.
+  private get view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer));
   }
 
   private reserve(n: number): void {
@@ -24,7 +28,7 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.dv = undefined;
   }
 
   u8(v: number, field: string): this {
@@ -108,14 +112,18 @@ export class Writer {
 /** Bounded reader: every read checks the remaining length; `end()` rejects trailing bytes. */
 export class Reader {
   private pos = 0;
-  private readonly view: DataView;
+  private dv: DataView | undefined;
 
   constructor(
     readonly bytes: Uint8Array,
     readonly what: string,
   ) {
     if (!(bytes instanceof Uint8Array)) throw new DecodeError('decode-type', `${what} must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  // Created on first use: a reader of a short body may need none.
+  private get view(): DataView {
+    return (this.dv ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
   }
 
   get offset(): number {
@@ -146,9 +154,13 @@ export class Reader {
 
   u64(field: string): bigint {
     this.need(8, field);
-    const v = this.view.getBigUint64(this.pos, true);
+    // From the bytes, without a DataView: a body reader (one per transaction) then needs none.
+    const b = this.bytes;
+    const p = this.pos;
+    const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+    const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
     this.pos += 8;
-    return v;
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** CompactSize; rejects non-minimal forms and values above `max`. */

@@ -1,25 +1,56 @@
-// The consensus engine seam: what the chain asks of "the thing that decides who may
-// extend the chain". Proof of work implements it now; PoS/DPoS would implement the same
-// calls (seal = a proposer signature, weight = stake instead of work, reward by stake).
+// The consensus-engine seam: what the chain asks of "the thing that decides who may
+// extend the chain". The chain core asks; the engine answers; the engine never edits
+// state itself (rewards are paid by the bank module from `blockReward`, validator-set
+// rules are modules the engine registers and reads through a StateQuery).
+//
+// Proof of work fills it now (with the behaviour the chain had before the seam); a BFT
+// engine fills the same calls: seal = the > 2/3 precommit commit of the previous block,
+// weight = 1 per block under finality, finalizedHeight = the last committed height,
+// validatorSet = what its validator-set module says, modules = staking/evidence kinds.
+// See src/chain/README.md.
 import { blockWork, decodeCompact, hashToBigInt, type BlockHeader } from '../pow/index.js';
+import type { Block } from './block.js';
 import { ValidationError } from './errors.js';
+import type { ChainModule, StateQuery } from './module.js';
 import { blockSubsidy, type ChainParams } from './params.js';
 import { nextBits, type HeaderInfo } from './retarget.js';
 
-export interface Consensus {
+export interface Validator {
+  /** Ed25519 public key that signs votes. */
+  publicKey: Uint8Array;
+  power: bigint;
+}
+
+export interface ConsensusEngine {
   readonly name: string;
-  /** Stateless check of the header's seal (PoW: hash <= target, target <= powLimit). */
-  checkSeal(header: BlockHeader, hash: Uint8Array): void;
-  /** The difficulty field the child of `parent` must carry. */
+  /**
+   * Stateless check of the block's seal (PoW: hash <= target, target <= powLimit; BFT:
+   * the commit it carries). `block` is given when the body is known.
+   */
+  checkSeal(header: BlockHeader, hash: Uint8Array, block?: Block): void;
+  /** The difficulty field the child of `parent` must carry (a BFT engine returns a constant). */
   expectedBits(parent: HeaderInfo, ancestor: (height: number) => HeaderInfo): number;
-  /** Fork-choice weight of one block (PoW: expected hashes). */
+  /** Fork-choice weight of one block (PoW: expected hashes); the branch with most total weight wins. */
   blockWeight(header: BlockHeader): bigint;
   /** Newly created coins at `height` (the coinbase may claim this plus the fees). */
   blockReward(height: number): bigint;
+  /**
+   * Finality rule: the highest height of the branch ending at `tip` that can never be
+   * reverted. The chain refuses any reorg whose fork point is below it. PoW: 0 (only genesis).
+   */
+  finalizedHeight(tip: HeaderInfo): number;
+  /** The validator set that seals the block at `height`, or null for engines without one (PoW). */
+  validatorSet(state: StateQuery, height: number): Validator[] | null;
+  /** Modules the engine brings (staking, evidence kinds); added to the chain's registry. */
+  readonly modules: readonly ChainModule[];
 }
 
-export class ProofOfWork implements Consensus {
+/** The name the chain used before the engine seam. */
+export type Consensus = ConsensusEngine;
+
+export class ProofOfWork implements ConsensusEngine {
   readonly name = 'pow';
+  readonly modules: readonly ChainModule[] = [];
   constructor(readonly params: ChainParams) {}
 
   checkSeal(header: BlockHeader, hash: Uint8Array): void {
@@ -42,5 +73,14 @@ export class ProofOfWork implements Consensus {
 
   blockReward(height: number): bigint {
     return blockSubsidy(height, this.params);
+  }
+
+  // Nakamoto consensus has no finality: reorgs of any depth the store can undo.
+  finalizedHeight(): number {
+    return 0;
+  }
+
+  validatorSet(): null {
+    return null;
   }
 }

@@ -2,11 +2,19 @@
  * hashlane chain core: an account-model proof-of-work chain, isomorphic (no node: imports).
  * Await `ready()` (package root) once before using anything here.
  *
- * Encoding (all DecodeError on bad bytes: truncated, trailing, non-minimal, oversize):
- *   Transaction { version, chainId, kind: TxKind.Transfer|Coinbase, from, to (32-byte Ed25519
- *   keys), amount, fee (bigint), nonce (number), payload, signature (64) }
- *   encodeTx / decodeTx / txid (sha256d of the encoding, internal order) / txSize
- *   createTransfer({chainId,to,amount,fee,nonce,payload?}, secretKey) / signTx / createCoinbase
+ * Encoding (all DecodeError on bad bytes: truncated, trailing, non-minimal, oversize, unknown kind):
+ *   Transaction<B> { version (2), chainId, kind (a byte some module registers), from (32-byte
+ *   Ed25519 key), nonce (number), fee (bigint), body: B (the kind's codec), signature (64) }
+ *   bank kinds: TxKind.Transfer body { to, amount, payload }, TxKind.Coinbase body { to,
+ *   amount, stateRoot, receiptsRoot, payload }
+ *   encodeTx / decodeTx(bytes, registry?) / txid (sha256d of the encoding, internal order) / txSize
+ *   createTransfer({chainId,to,amount,fee,nonce,payload?}, secretKey) / signTx / createCoinbase /
+ *   withRoots(coinbase, { stateRoot, receiptsRoot })
+ * Modules (src/chain/README.md): ChainModule, KindSpec, ModuleRegistry, defaultRegistry
+ *   (bank), registry.with(...modules); state: ChainState / JournaledState (namespaced,
+ *   journaled, frames), root() (state-root.ts), applyBlock(state, block, height, engine,
+ *   { genesis?, checkRoots? }) -> { undo, receipts, stateRoot, receiptsRoot }, undoBlock,
+ *   previewRoots, receiptsRoot.
  *   Block { header: BlockHeader (80-byte Bitcoin layout, src/pow), txs } — txs[0] is the coinbase
  *   encodeBlock / decodeBlock(bytes, maxSize?) / blockHash(header) / computeMerkleRoot(txs)
  *   toDisplayHex / fromDisplayHex (reversed order for UIs), toHex / fromHex, txids(txs) (batch)
@@ -14,14 +22,14 @@
  *   hex bytes, amounts as decimal strings)
  * Params: ChainParams, devnetParams (~1 block/s on one core), regtestParams (trivial PoW),
  *   defineParams(preset, overrides), genesisBlock(params), blockSubsidy(height, params)
- * Consensus: interface Consensus { checkSeal, expectedBits, blockWeight, blockReward };
- *   ProofOfWork(params). Retarget: retargetTarget, nextBits, medianTimePast (pure).
+ * Consensus: interface ConsensusEngine (= Consensus) { checkSeal, expectedBits, blockWeight,
+ *   blockReward, finalizedHeight, validatorSet, modules }; ProofOfWork(params). Retarget: retargetTarget, nextBits, medianTimePast (pure).
  * Validation (ValidationError with `.reason`, e.g. 'bad-txns-nonce', 'high-hash'):
  *   checkTransaction, checkBlock (stateless), checkBlockSignatures (ONE batch call),
  *   checkBlockContext (contextual), applyBlock/undoBlock (stateful, state.ts). Blocks with
  *   >= parallelVerifyThreshold (4096) signatures go to ed25519.verifyBatchParallel.
- * Chain: `await Chain.open({ params, store?, now?, sigThreads? })`; chain.tip / height /
- *   getAccount(pk) / getBlock(hash) / getBlockAtHeight(h) / getBlockBytes / getEntry /
+ * Chain: `await Chain.open({ params, store?, registry?, consensus?, now?, sigThreads? })`;
+ *   chain.tip / height / getAccount(pk) / stateRoot() / commitRoots(txs) / getBlock(hash) / getBlockAtHeight(h) / getBlockBytes / getEntry /
  *   getHashAtHeight / getTransaction(txid) / getLocator / getHashesAfter(locator) /
  *   nextBits() / medianTimePast() / subscribe(ev => ...) / close().
  *   `await chain.addBlock(blockOrBytes)` -> { status: connected|reorg|side-chain|duplicate,
@@ -47,6 +55,10 @@ export * from './retarget.js';
 export * from './consensus.js';
 export * from './validation.js';
 export * from './state.js';
+export * from './state-root.js';
+export * from './module.js';
+export { bank, builtinModules, defaultRegistry, decodeAccount, encodeAccount, queryAccount } from './modules/index.js';
+export type { BankKeeper } from './modules/index.js';
 export * from './store.js';
 export * from './chain.js';
 export * from './mempool.js';

@@ -3,20 +3,23 @@
 import { blockHash, type Block } from './block.js';
 import { DecodeError } from './errors.js';
 import { fromHex, toDisplayHex, toHex } from './hex.js';
-import { txid, TxKind, TX_VERSION, type Transaction } from './tx.js';
+import type { ModuleRegistry } from './module.js';
+import { defaultRegistry } from './modules/index.js';
+import { txid, TX_VERSION, type Transaction } from './tx.js';
 
+/** Envelope fields plus the body's fields (the kind's module decides those). */
 export interface TransactionJson {
   txid: string;
   version: number;
   chainId: number;
-  kind: 'coinbase' | 'transfer';
+  /** The kind's name (coinbase, transfer, ...). */
+  kind: string;
   from: string;
-  to: string;
-  amount: string;
   fee: string;
   nonce: number;
-  payload: string;
   signature: string;
+  /** Body fields, e.g. to / amount / payload of a transfer. */
+  [field: string]: unknown;
 }
 
 export interface BlockJson {
@@ -30,18 +33,18 @@ export interface BlockJson {
   txs: TransactionJson[];
 }
 
-export function txToJson(tx: Transaction): TransactionJson {
+export function txToJson(tx: Transaction, registry: ModuleRegistry = defaultRegistry): TransactionJson {
+  const spec = registry.spec(tx.kind);
+  if (!spec) throw new DecodeError('decode-bad-kind', `transaction kind ${tx.kind} is not registered by any module`);
   return {
     txid: toDisplayHex(txid(tx)),
     version: tx.version,
     chainId: tx.chainId,
-    kind: tx.kind === TxKind.Coinbase ? 'coinbase' : 'transfer',
+    kind: spec.name,
     from: toHex(tx.from),
-    to: toHex(tx.to),
-    amount: tx.amount.toString(),
+    ...spec.toJson(tx.body as never),
     fee: tx.fee.toString(),
     nonce: tx.nonce,
-    payload: toHex(tx.payload),
     signature: toHex(tx.signature),
   };
 }
@@ -62,20 +65,18 @@ function intField(v: unknown, name: string): number {
 }
 
 /** Parses a TransactionJson (the txid field, if present, must match). */
-export function txFromJson(j: TransactionJson): Transaction {
+export function txFromJson(j: TransactionJson, registry: ModuleRegistry = defaultRegistry): Transaction {
   if (typeof j !== 'object' || j === null) throw new DecodeError('decode-bad-json', 'a transaction must be a JSON object');
+  const spec = typeof j.kind === 'string' ? registry.kindByName(j.kind) : undefined;
+  if (!spec) throw new DecodeError('decode-bad-json', `kind must be one of ${registry.kinds.map((k) => JSON.stringify(k.name)).join(', ')}, got ${JSON.stringify(j.kind)}`);
   const tx: Transaction = {
     version: j.version === undefined ? TX_VERSION : intField(j.version, 'version'),
     chainId: intField(j.chainId, 'chainId'),
-    kind: j.kind === 'coinbase' ? TxKind.Coinbase : j.kind === 'transfer' ? TxKind.Transfer : (() => {
-      throw new DecodeError('decode-bad-json', `kind must be "transfer" or "coinbase", got ${JSON.stringify(j.kind)}`);
-    })(),
+    kind: spec.kind,
     from: hexField(j.from, 32, 'from'),
-    to: hexField(j.to, 32, 'to'),
-    amount: bigintField(j.amount, 'amount'),
-    fee: bigintField(j.fee, 'fee'),
     nonce: intField(j.nonce, 'nonce'),
-    payload: fromHex(j.payload ?? ''),
+    fee: bigintField(j.fee, 'fee'),
+    body: spec.fromJson(j),
     signature: hexField(j.signature, 64, 'signature'),
   };
   if (j.txid !== undefined && toDisplayHex(txid(tx)) !== j.txid) throw new DecodeError('decode-bad-json', `txid ${j.txid} does not match the transaction's fields`);
@@ -92,7 +93,7 @@ export function blockToJson(block: Block): BlockJson {
     time: h.time,
     bits: (h.bits >>> 0).toString(16).padStart(8, '0'),
     nonce: h.nonce,
-    txs: block.txs.map(txToJson),
+    txs: block.txs.map((t) => txToJson(t)),
   };
 }
 
@@ -108,7 +109,7 @@ export function blockFromJson(j: BlockJson): Block {
       bits: parseInt(j.bits, 16),
       nonce: intField(j.nonce, 'nonce'),
     },
-    txs: j.txs.map(txFromJson),
+    txs: j.txs.map((t) => txFromJson(t)),
   };
   if (j.hash !== undefined && toDisplayHex(blockHash(block.header)) !== j.hash) throw new DecodeError('decode-bad-json', `hash ${j.hash} does not match the header`);
   return block;

@@ -5,7 +5,9 @@
 // transactions kept in nonce order.
 import { ed25519 } from '../sig/index.js';
 import type { Block } from './block.js';
-import { decodeTx, encodeTx, txid, txSigningMessage, TxKind, type Transaction } from './tx.js';
+import { decodeTx, encodeTx, txid, txSigningMessage, type Transaction } from './tx.js';
+import type { ModuleRegistry } from './module.js';
+import { defaultRegistry } from './modules/index.js';
 import { MempoolError, ValidationError } from './errors.js';
 import { toDisplayHex, toHex } from './hex.js';
 import type { ChainParams } from './params.js';
@@ -44,6 +46,8 @@ export interface AddResult {
 /** What the mempool needs from the chain. */
 export interface MempoolChain extends AccountView {
   readonly params: ChainParams;
+  /** The chain's modules (default: the built-in ones). */
+  readonly registry?: ModuleRegistry;
 }
 
 /** a's fee rate compared with b's: negative when a pays less per byte. */
@@ -62,6 +66,7 @@ export class Mempool {
   private readonly minFeeRate: bigint;
   private readonly maxNonceGap: number;
   private readonly bump: bigint;
+  private readonly registry: ModuleRegistry;
 
   constructor(
     readonly chain: MempoolChain,
@@ -71,6 +76,12 @@ export class Mempool {
     this.minFeeRate = options.minFeeRate ?? 1n;
     this.maxNonceGap = options.maxNonceGap ?? 64;
     this.bump = BigInt(options.replaceBumpPercent ?? 10);
+    this.registry = chain.registry ?? defaultRegistry;
+  }
+
+  /** Fee plus what the body takes from the sender: the balance a pending transaction reserves. */
+  private cost(tx: Transaction): bigint {
+    return tx.fee + (this.registry.spec(tx.kind)?.spend?.(tx as never) ?? 0n);
   }
 
   get size(): number {
@@ -110,7 +121,7 @@ export class Mempool {
 
   /** Admits one transaction (object or encoded bytes); throws ValidationError/MempoolError/DecodeError. */
   add(input: Transaction | Uint8Array): AddResult {
-    const tx = input instanceof Uint8Array ? decodeTx(input) : input;
+    const tx = input instanceof Uint8Array ? decodeTx(input, this.registry) : input;
     this.precheck(tx);
     if (!ed25519.verify(tx.signature, txSigningMessage(tx), tx.from)) {
       throw new ValidationError('bad-txns-signature', `signature of ${toDisplayHex(txid(tx))} does not verify`);
@@ -127,7 +138,7 @@ export class Mempool {
     const pending: { i: number; tx: Transaction }[] = [];
     inputs.forEach((input, i) => {
       try {
-        const tx = input instanceof Uint8Array ? decodeTx(input) : input;
+        const tx = input instanceof Uint8Array ? decodeTx(input, this.registry) : input;
         this.precheck(tx);
         pending.push({ i, tx });
       } catch (e) {
@@ -151,8 +162,9 @@ export class Mempool {
 
   /** Stateless consensus checks plus fee policy (everything but the signature). */
   private precheck(tx: Transaction): void {
-    if (tx.kind !== TxKind.Transfer) throw new ValidationError('bad-txns-kind', 'only transfers are relayed; a coinbase belongs in a block');
-    checkTransaction(tx, this.chain.params);
+    const spec = this.registry.spec(tx.kind);
+    if (!spec || spec.reward || spec.relay === false) throw new ValidationError('bad-txns-kind', `kind ${spec?.name ?? tx.kind} is not relayed; a coinbase belongs in a block`);
+    checkTransaction(tx, this.chain.params, this.registry);
     const size = encodeTx(tx).length;
     if (tx.fee < this.minFeeRate * BigInt(size)) {
       throw new MempoolError('min-fee-not-met', `fee ${tx.fee} is below the minimum ${this.minFeeRate * BigInt(size)} (${this.minFeeRate} per byte x ${size} bytes)`);
@@ -179,11 +191,11 @@ export class Mempool {
       }
     }
     let pendingCost = 0n;
-    if (mine) for (const e of mine.values()) if (e !== old) pendingCost += e.tx.amount + e.tx.fee;
-    if (pendingCost + tx.amount + tx.fee > account.balance) {
+    if (mine) for (const e of mine.values()) if (e !== old) pendingCost += this.cost(e.tx);
+    if (pendingCost + this.cost(tx) > account.balance) {
       throw new MempoolError(
         'mempool-insufficient-funds',
-        `balance ${account.balance} does not cover ${tx.amount + tx.fee} plus ${pendingCost} already pending from this sender`,
+        `balance ${account.balance} does not cover ${this.cost(tx)} plus ${pendingCost} already pending from this sender`,
       );
     }
     if (old) this.removeEntry(old);
@@ -292,7 +304,7 @@ export class Mempool {
     while (heap.length) {
       const lane = pop();
       const e = lane.queue[lane.pos];
-      const cost = e.tx.amount + e.tx.fee;
+      const cost = this.cost(e.tx);
       if (bytes + e.size > maxBytes || cost > lane.balance) continue; // the rest of this lane depends on it
       out.push(e.tx);
       bytes += e.size;
@@ -312,7 +324,8 @@ export class Mempool {
     const included = new Set<string>();
     for (const b of change.connected) for (const tx of b.txs) included.add(toHex(txid(tx)));
     const back: Transaction[] = [];
-    for (const b of change.disconnected) for (const tx of b.txs) if (tx.kind === TxKind.Transfer && !included.has(toHex(txid(tx)))) back.push(tx);
+    const reward = this.registry.rewardKind.kind;
+    for (const b of change.disconnected) for (const tx of b.txs) if (tx.kind !== reward && !included.has(toHex(txid(tx)))) back.push(tx);
     const keep = [...this.byId.values()].filter((e) => !included.has(e.key)).map((e) => e.tx);
     this.clear();
     // Signatures of both groups were verified before (in a block or at admission).

@@ -1,5 +1,6 @@
 // Block templates for miners: the best-paying transactions of the mempool, a coinbase
-// paying reward + fees, and a header ready for the nonce scan. A mined header (or just
+// paying reward + fees and committing the state and receipts roots after the block, and
+// a header ready for the nonce scan. A mined header (or just
 // its nonce and time) comes back through `completeBlock`.
 import { bitsToTarget, type BlockHeader } from '../pow/index.js';
 import { blockSize, computeMerkleRoot, HEADER_SIZE, type Block } from './block.js';
@@ -48,8 +49,9 @@ export function createBlockTemplate(chain: Chain, mempool: Mempool | null, opts:
   const txs: Transaction[] = mempool ? mempool.select(room) : [];
   let fees = 0n;
   for (const tx of txs) fees += tx.fee;
-  const coinbase = createCoinbase(params.chainId, height, opts.coinbaseTo, reward + fees, payload);
-  const all = [coinbase, ...txs];
+  // The coinbase commits the roots of the state after the block: a dry run on the tip's state.
+  const draft = [createCoinbase(params.chainId, height, opts.coinbaseTo, reward + fees, payload), ...txs];
+  const all = [chain.commitRoots(draft), ...txs];
   const minTime = chain.medianTimePast(parent);
   const header: BlockHeader = {
     version: opts.version ?? 1,

@@ -1,8 +1,9 @@
 // Consensus checks as small functions over the params, each failure a ValidationError
 // with a reason code (Bitcoin Core consensus/tx_check.cpp and validation.cpp naming).
-//   stateless:  checkTransaction, checkBlock, checkBlockSignatures
+//   stateless:  checkTransaction (envelope here, body by the kind's module), checkBlock,
+//               checkBlockSignatures
 //   contextual: checkBlockContext (needs the parent and the local clock)
-//   stateful:   applyBlock in state.ts (balances and nonces)
+//   stateful:   applyBlock in state.ts (the modules' apply, then the committed roots)
 import { ed25519 } from '../sig/index.js';
 import { blockHash, blockSize, computeMerkleRoot, type Block } from './block.js';
 import type { Consensus } from './consensus.js';
@@ -11,34 +12,25 @@ import { binKey, bytesEqual, toDisplayHex } from './hex.js';
 import { MAX_MONEY, type ChainParams } from './params.js';
 import type { HeaderInfo } from './retarget.js';
 import { medianTimePast } from './retarget.js';
-import { txid, txSigningMessage, TxKind, TX_VERSION, type Transaction } from './tx.js';
+import type { ModuleRegistry } from './module.js';
+import { defaultRegistry } from './modules/index.js';
+import { txid, txSigningMessage, TX_VERSION, type Transaction } from './tx.js';
 
 const fail = (reason: string, message: string): never => {
   throw new ValidationError(reason, message);
 };
 
-function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-/** Context-free checks of one transaction (not its signature: see checkBlockSignatures). */
-export function checkTransaction(tx: Transaction, params: ChainParams): void {
+/**
+ * Context-free checks of one transaction (not its signature: see checkBlockSignatures):
+ * the envelope here, the body by its kind's module.
+ */
+export function checkTransaction(tx: Transaction, params: ChainParams, registry: ModuleRegistry = defaultRegistry): void {
   if (tx.version !== TX_VERSION) fail('bad-txns-version', `transaction version ${tx.version}, expected ${TX_VERSION}`);
   if (tx.chainId !== params.chainId) fail('bad-txns-chainid', `transaction is for chain id ${tx.chainId}, this chain is ${params.chainId}`);
-  if (tx.payload.length > params.maxPayloadSize) fail('bad-txns-payload-size', `payload is ${tx.payload.length} bytes, at most ${params.maxPayloadSize} allowed`);
-  if (tx.amount < 0n || tx.amount > MAX_MONEY) fail('bad-txns-amount-range', `amount ${tx.amount} outside [0, MAX_MONEY]`);
-  if (tx.fee < 0n || tx.fee > MAX_MONEY || tx.amount + tx.fee > MAX_MONEY) fail('bad-txns-fee-range', `fee ${tx.fee} (plus amount) outside [0, MAX_MONEY]`);
-  if (tx.kind === TxKind.Coinbase) {
-    if (!isZero(tx.from)) fail('bad-cb-from', 'a coinbase must have an all-zero sender');
-    if (tx.fee !== 0n) fail('bad-cb-fee', `a coinbase pays no fee, got ${tx.fee}`);
-    if (!isZero(tx.signature)) fail('bad-cb-signature', 'a coinbase carries an all-zero signature');
-  } else if (tx.kind === TxKind.Transfer) {
-    if (tx.amount === 0n) fail('bad-txns-amount-zero', 'a transfer must move a positive amount');
-    if (bytesEqual(tx.from, tx.to)) fail('bad-txns-self-transfer', 'sender and recipient are the same account');
-  } else {
-    fail('bad-txns-kind', `unknown transaction kind ${tx.kind}`);
-  }
+  if (tx.fee < 0n || tx.fee > MAX_MONEY) fail('bad-txns-fee-range', `fee ${tx.fee} outside [0, MAX_MONEY]`);
+  const spec = registry.spec(tx.kind);
+  if (!spec) return fail('bad-txns-kind', `unknown transaction kind ${tx.kind}`);
+  spec.check(tx as never, params);
 }
 
 /**
@@ -46,19 +38,20 @@ export function checkTransaction(tx: Transaction, params: ChainParams): void {
  * txids and (from, nonce) pairs, merkle root, and the consensus seal (PoW). Signatures are
  * checked separately, in one batch (checkBlockSignatures).
  */
-export function checkBlock(block: Block, params: ChainParams, consensus: Consensus): void {
+export function checkBlock(block: Block, params: ChainParams, consensus: Consensus, registry: ModuleRegistry = defaultRegistry): void {
   const size = blockSize(block);
   if (size > params.maxBlockSize) fail('bad-blk-length', `block is ${size} bytes, at most ${params.maxBlockSize} allowed`);
   if (block.txs.length === 0) fail('bad-blk-length', 'a block must contain at least the coinbase');
-  if (block.txs[0].kind !== TxKind.Coinbase) fail('bad-cb-missing', 'the first transaction must be the coinbase');
-  consensus.checkSeal(block.header, blockHash(block.header));
+  const rewardKind = registry.rewardKind.kind;
+  if (block.txs[0].kind !== rewardKind) fail('bad-cb-missing', 'the first transaction must be the coinbase');
+  consensus.checkSeal(block.header, blockHash(block.header), block);
   const root = computeMerkleRoot(block.txs); // also fills every txid in two batch calls
   const ids = new Set<string>();
   const spends = new Set<string>();
   for (let i = 0; i < block.txs.length; i++) {
     const tx = block.txs[i];
-    if (i > 0 && tx.kind === TxKind.Coinbase) fail('bad-cb-multiple', `transaction ${i} is a second coinbase`);
-    checkTransaction(tx, params);
+    if (i > 0 && tx.kind === rewardKind) fail('bad-cb-multiple', `transaction ${i} is a second coinbase`);
+    checkTransaction(tx, params, registry);
     const id = binKey(txid(tx));
     if (ids.has(id)) fail('bad-txns-duplicate', `transaction ${toDisplayHex(txid(tx))} appears twice`);
     ids.add(id);
@@ -82,11 +75,12 @@ export interface SignatureCheckOptions {
 // accepted too. Optional: without it, one batch on this thread.
 type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean[] | boolean>;
 
-/** The batch items of every non-coinbase transaction, in block order. */
-export function signatureItems(txs: readonly Transaction[]): { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[] {
+/** The batch items of every signed (non-reward) transaction, in block order. */
+export function signatureItems(txs: readonly Transaction[], registry: ModuleRegistry = defaultRegistry): { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[] {
   const items = [];
+  const reward = registry.rewardKind.kind;
   for (const tx of txs) {
-    if (tx.kind === TxKind.Coinbase) continue;
+    if (tx.kind === reward) continue;
     items.push({ signature: tx.signature, message: txSigningMessage(tx), publicKey: tx.from });
   }
   return items;
@@ -94,7 +88,8 @@ export function signatureItems(txs: readonly Transaction[]): { signature: Uint8A
 
 function badSignature(txs: readonly Transaction[], items: ReturnType<typeof signatureItems>, results?: boolean[]): never {
   const ok = results ?? ed25519.verifyBatchDetailed(items);
-  const signed = txs.filter((t) => t.kind !== TxKind.Coinbase);
+  const reward = defaultRegistry.rewardKind.kind;
+  const signed = txs.filter((t) => t.kind !== reward);
   const i = ok.findIndex((v: boolean) => !v);
   const which = i >= 0 ? ` (first bad: ${toDisplayHex(txid(signed[i]))})` : '';
   throw new ValidationError('bad-txns-signature', `a transaction signature does not verify${which}`);

@@ -9,6 +9,7 @@ const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
   async (p) => p.addCommand((await import('./node.js')).nodeCommand()),
   async (p) => p.addCommand((await import('./wallet.js')).walletCommand()),
   async (p) => p.addCommand((await import('./rpc.js')).rpcCommand()),
+  async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
 ];
 
 const program = new Command('hashlane')

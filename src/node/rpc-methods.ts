@@ -88,6 +88,21 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     return b;
   };
 
+  // Every module's RPC views (src/chain/modules/<name>/): read-only queries over the state.
+  // Registered first, so a node method of the same name (registered below) wins.
+  for (const [name, view] of node.chain.registry.rpcViews()) {
+    rpc.register(name, {
+      help: view.description,
+      params: view.params.map((p) => ({ ...p })),
+      handler: (args) => {
+        try {
+          return view.handler(chain().state, args);
+        } catch (err) {
+          chainToRpc(err);
+        }
+      },
+    });
+  }
   rpc.register('getblockcount', { help: 'getblockcount — height of the active chain tip', params: [], handler: () => chain().height });
   rpc.register('getbestblockhash', { help: 'getbestblockhash — tip hash (display order)', params: [], handler: () => toDisplayHex(chain().tip.hash) });
   rpc.register('getblockhash', {

@@ -159,6 +159,15 @@ export const checks = [
     },
   },
   {
+    name: 'state root',
+    async run(lib) {
+      need(lib, 'chain.ChainState', 'chain.applyBlock', 'chain.previewRoots', 'chain.withRoots', 'chain.createTransfer', 'chain.undoBlock');
+      const { final, afterUndo, atTwo } = stateRootScenario(lib.chain, lib.ed25519);
+      expectEqual('state root after a fixed sequence of 4 blocks (the constant computed in Node)', final, STATE_ROOT_4);
+      expectEqual('state root after undoing blocks 4 and 3 equals the root after block 2', afterUndo, atTwo);
+    },
+  },
+  {
     name: 'chain',
     async run(lib) {
       need(lib, 'Chain.open', 'Mempool', 'devnetParams', 'defineParams', 'createBlockTemplate', 'completeBlock', 'createTransfer', 'encodeHeader', 'mine', 'ed25519.getPublicKey');
@@ -192,6 +201,48 @@ export const checks = [
     },
   },
 ];
+
+/**
+ * A fixed block sequence applied to a fresh state: premined keys 7, 8, 9 send to each other
+ * and to 10 in four blocks (each coinbase committing the roots), then blocks 4 and 3 are
+ * undone and re-applied. Every runtime must reach the same root.
+ */
+export function stateRootScenario(C, ed25519) {
+  const sk = [7, 8, 9, 10].map((n) => new Uint8Array(32).fill(n));
+  const pk = sk.map((k) => ed25519.getPublicKey(k));
+  const params = C.defineParams(C.regtestParams, { premine: pk.slice(0, 3).map((publicKey, i) => ({ publicKey, amount: 1_000_000n * BigInt(i + 1) })) });
+  const engine = new C.ProofOfWork(params);
+  const state = new C.ChainState(params);
+  C.applyBlock(state, C.genesisBlock(params), 0, engine, { genesis: true });
+  const nonces = [0, 0, 0, 0];
+  const blocks = [];
+  const undos = [];
+  const roots = [];
+  for (let h = 1; h <= 4; h++) {
+    const txs = [];
+    for (let i = 0; i < 3; i++) {
+      const from = (h + i) % 3;
+      const to = (from + 1 + (h % 2)) % 4;
+      if (to === from) continue;
+      txs.push(C.createTransfer({ chainId: params.chainId, to: pk[to], amount: BigInt(1000 * h + i), fee: 300n, nonce: nonces[from]++ }, sk[from]));
+    }
+    const cb = C.createCoinbase(params.chainId, h, pk[3], engine.blockReward(h) + 300n * BigInt(txs.length));
+    const header = C.genesisBlock(params).header;
+    const block = { header, txs: [C.withRoots(cb, C.previewRoots(state, { header, txs: [cb, ...txs] }, h, engine)), ...txs] };
+    blocks.push(block);
+    undos.push(C.applyBlock(state, block, h, engine).undo); // checks the committed roots
+    roots.push(state.root());
+  }
+  C.undoBlock(state, undos.pop());
+  C.undoBlock(state, undos.pop());
+  const afterUndo = state.root();
+  C.applyBlock(state, blocks[2], 3, engine);
+  C.applyBlock(state, blocks[3], 4, engine);
+  return { final: state.root(), afterUndo, atTwo: roots[1], roots };
+}
+
+/** The root stateRootScenario reaches, computed once in Node; every runtime must agree byte for byte. */
+const STATE_ROOT_4 = 'ca729037da16962ea3461182810b294e8d2cbb2e58f8d587371f82bde19e649d';
 
 async function withTimeout(p, ms, what) {
   let timer;

@@ -39,11 +39,31 @@ export function solve(header: C.BlockHeader, target: bigint): C.BlockHeader {
   return { ...header, nonce: r.nonce };
 }
 
+// Every block made here, so that a block on a side branch can get its committed roots
+// from a replay of its branch (the chain's own state is at its tip).
+const made = new Map<string, C.Block>();
+
+/** The coinbase `txs[0]` with the roots a block of `txs` on `parent` commits. */
+export function withCommittedRoots(h: Harness, parent: C.BlockIndexEntry, txs: C.Transaction[]): C.Transaction {
+  if (parent === h.chain.tip) return h.chain.commitRoots(txs);
+  const branch: C.Block[] = [];
+  for (let e: C.BlockIndexEntry | null = parent; e && e.height > 0; e = e.parent) {
+    const b = made.get(C.toHex(e.hash));
+    if (!b) throw new Error(`block ${C.toDisplayHex(e.hash)} was not made by makeBlock: cannot replay its branch`);
+    branch.unshift(b);
+  }
+  const state = new C.ChainState(h.chain.params, h.chain.registry);
+  C.applyBlock(state, C.genesisBlock(h.chain.params), 0, h.chain.consensus, { genesis: true });
+  branch.forEach((b, i) => C.applyBlock(state, b, i + 1, h.chain.consensus));
+  const roots = C.previewRoots(state, { header: parent.header, txs }, parent.height + 1, h.chain.consensus);
+  return C.withRoots(txs[0] as C.Transaction<C.CoinbaseBody>, roots);
+}
+
 /** A mined block on top of `parent` (default tip) with the given transactions. */
 export function makeBlock(
   h: Harness,
   txs: C.Transaction[],
-  opts: { parent?: C.BlockIndexEntry; miner?: Uint8Array; time?: number; coinbaseAmount?: bigint; bits?: number; payload?: Uint8Array } = {},
+  opts: { parent?: C.BlockIndexEntry; miner?: Uint8Array; time?: number; coinbaseAmount?: bigint; bits?: number; payload?: Uint8Array; roots?: 'commit' | 'zero' } = {},
 ): C.Block {
   const parent = opts.parent ?? h.chain.tip;
   const height = parent.height + 1;
@@ -51,7 +71,15 @@ export function makeBlock(
   for (const tx of txs) fees += tx.fee;
   const amount = opts.coinbaseAmount ?? h.chain.consensus.blockReward(height) + fees;
   const cb = C.createCoinbase(h.params.chainId, height, opts.miner ?? new Uint8Array(32).fill(0xee), amount, opts.payload);
-  const all = [cb, ...txs];
+  let all: C.Transaction[] = [cb, ...txs];
+  // A block whose rules fail is given zero roots (there is no state after it to commit).
+  if (opts.roots !== 'zero') {
+    try {
+      all = [withCommittedRoots(h, parent, all), ...txs];
+    } catch (e) {
+      if (!(e instanceof C.ValidationError)) throw e;
+    }
+  }
   const bits = opts.bits ?? h.chain.nextBits(parent);
   const header = {
     version: 1,
@@ -61,7 +89,9 @@ export function makeBlock(
     bits,
     nonce: 0,
   };
-  return { header: solve(header, bitsToTarget(bits)), txs: all };
+  const block = { header: solve(header, bitsToTarget(bits)), txs: all };
+  made.set(C.toHex(C.blockHash(block.header)), block);
+  return block;
 }
 
 export function transfer(from: Key, to: Uint8Array, amount: bigint, nonce: number, fee = 200n, chainId = C.regtestParams.chainId): C.Transaction {

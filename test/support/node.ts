@@ -69,9 +69,9 @@ export function transferHex(from: { sk: Uint8Array }, to: Uint8Array, amount: bi
   return Buffer.from(encodeTx(tx)).toString('hex');
 }
 
-/** The account map of a node as plain data, for state comparisons. */
+/** The module state of a node as plain data (hex key -> hex value), for state comparisons. */
 export function stateOf(node: HashlaneNode): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, a] of [...node.chain.state.accounts.entries()].sort()) out[k] = `${a.balance}:${a.nonce}`;
+  for (const [k, v] of [...node.chain.state.entries()].sort()) out[Buffer.from(k, 'latin1').toString('hex')] = Buffer.from(v).toString('hex');
   return out;
 }
