@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool, ready } from '../dist/index.js';
 import { benchScan } from '../dist/web/miner.js';
-import { launchChromium, type Chromium } from './support/chromium.js';
+import { launchChromium, skipBrowser, type Chromium } from './support/chromium.js';
 import { serveStatic, type StaticServer } from './support/static-server.js';
 
 const pageDir = fileURLToPath(new URL('../dist/web/page/', import.meta.url));
@@ -89,7 +89,7 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-describe('browser mining page', () => {
+describe.skipIf(skipBrowser)('browser mining page', () => {
   let server: StaticServer;
   let browser: Chromium;
   beforeAll(async () => {
