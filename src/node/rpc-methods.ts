@@ -267,6 +267,8 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: () => ({
       chain: node.params.name,
       chainid: node.params.chainId,
+      unit: node.params.coinName,
+      decimals: node.params.decimals,
       blocks: chain().height,
       bestblockhash: toDisplayHex(chain().tip.hash),
       chainwork: chain().tip.chainWork.toString(16).padStart(64, '0'),
