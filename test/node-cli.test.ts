@@ -26,8 +26,8 @@ afterAll(async () => {
 });
 
 describe('hashlane CLI: node and wallet', () => {
-  it('has help for every command and refuses wrong flags with a clear message and exit code 1', async () => {
-    const [top, node, ...subs] = await Promise.all([cli(['--help']), cli(['node', '--help']), ...['create', 'address', 'balance', 'send'].map((sub) => cli(['wallet', sub, '--help']))]);
+  it('has help for every command and refuses wrong flags with a clear message and exit code 2', async () => {
+    const [top, node, ...subs] = await Promise.all([cli(['--help']), cli(['node', '--help']), ...['create', 'import', 'address', 'balance', 'send', 'tx'].map((sub) => cli(['wallet', sub, '--help']))]);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/node \[options\]/);
     expect(top.stdout).toMatch(/wallet \[options\]/);
@@ -37,18 +37,18 @@ describe('hashlane CLI: node and wallet', () => {
     for (const sub of subs) expect(sub.code).toBe(0);
     const bad: [string[], RegExp][] = [
       [['node', '--bogus'], /unknown option '--bogus'/],
-      [['node', '--threads', '0'], /--threads must be in 1\.\.1024/],
-      [['node', '--rpc-port', 'x'], /--rpc-port must be an integer/],
+      [['node', '--threads', '0'], /--threads 0 is out of range; expected an integer in 1\.\.1024/],
+      [['node', '--rpc-port', 'x'], /--rpc-port "x" is not an integer/],
       [['node', '--peer', 'nohost'], /expected host:port/],
-      [['node', '--chain', 'mainnet'], /Allowed choices are devnet, regtest/],
+      [['node', '--chain', 'mainnet'], /expected one of: devnet, regtest/],
       [['node', '--miner-address', 'abc'], /64 hex digits/],
-      [['wallet', 'send', 'xyz', '1'], /<to> must be a 32-byte Ed25519 public key/],
+      [['wallet', 'send', 'xyz', '1'], /<to> "xyz" is not a public key; expected a 32-byte Ed25519 public key/],
       [['nodes'], /unknown command 'nodes'/],
     ];
     const results = await Promise.all(bad.map(([args]) => cli(args)));
     for (const [i, [args, msg]] of bad.entries()) {
       const r = results[i]!;
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }
   }, 60_000);
@@ -68,18 +68,22 @@ describe('hashlane CLI: node and wallet', () => {
       expect((await cli(['wallet', ...common, 'create'], env)).stderr).toMatch(/exists; use --force/);
       expect((await cli(['wallet', ...common, 'address'])).stdout.trim()).toBe(address);
       await generate(node, 2, new Uint8Array(Buffer.from(address, 'hex')));
-      expect((await cli(['wallet', ...common, 'balance'])).stdout).toMatch(/^10000000000 \(nonce 0\)/);
+      expect((await cli(['wallet', ...common, 'balance'])).stdout).toBe('confirmed  100.00000000 HLN\npending    100.00000000 HLN\nnonce      0\n');
       const bob = Buffer.from(keypair(21).pk).toString('hex');
-      const wrong = await cli(['wallet', ...common, 'send', bob, '1234'], { HASHLANE_PASSPHRASE: 'nope' });
+      const wrong = await cli(['wallet', ...common, 'send', bob, '12.34'], { HASHLANE_PASSPHRASE: 'nope' });
       expect(wrong.code).toBe(1);
-      expect(wrong.stderr).toMatch(/wrong passphrase/);
-      const sent = await cli(['wallet', ...common, 'send', bob, '1234'], env);
+      expect(wrong.stderr).toMatch(/^hashlane wallet send: wrong passphrase/);
+      const sent = await cli(['wallet', ...common, 'send', bob, '12.34', '--fee', '0.0001'], env);
       expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stderr).toMatch(/^sent 12\.34 HLN to [0-9a-f]{64} \(fee 0\.0001 HLN\)/);
       const txid = sent.stdout.trim();
       expect((await rpc(node, 'getrawmempool')).result).toEqual([txid]);
-      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^0 \(nonce 0\)/);
+      expect((await cli(['wallet', ...common, 'balance'])).stdout).toMatch(/^confirmed  100\.00000000 HLN\npending     87\.65990000 HLN after 1 pending transaction\n/);
+      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^confirmed {3}0\.00000000 HLN\npending    12\.34000000 HLN after 1 pending/);
+      expect((await cli(['wallet', ...common, 'tx', txid])).stdout).toMatch(/^pending: 12\.34000000 to [0-9a-f]{64}, fee 0\.00010000, in the mempool/);
       await generate(node, 1);
-      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^1234 /);
+      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^confirmed  12\.34000000 HLN\n/);
+      expect((await cli(['wallet', ...common, 'tx', txid])).stdout).toMatch(/^confirmed: .* in block 3 \(1 confirmation\)/);
       const down = await cli(['wallet', '--keystore', ks, '--rpc', 'http://127.0.0.1:1/', 'balance']);
       expect(down.code).toBe(1);
       expect(down.stderr).toMatch(/cannot reach the node/);
