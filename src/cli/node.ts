@@ -110,6 +110,24 @@ async function runNode(f: NodeFlags): Promise<void> {
       log(`web: ${(err as Error).message}`);
     }
   }
+  // Handlers before the banner: whoever reads it may press Ctrl-C at once.
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      // LevelDB batches are atomic: even a forced exit leaves the data dir at a block boundary.
+      process.exit(130);
+    }
+    stopping = true;
+    if (timer) clearInterval(timer);
+    log(`${signal}: stopping (Ctrl-C again to force)...`);
+    await web?.close();
+    await node.stop();
+    log(`stopped at height ${node.chain.height}`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   const s = node.status();
   log(
     `hashlane node on ${params.name}: data ${node.dir}, p2p ${s.p2pPort ? `${f.host}:${s.p2pPort}` : 'off'}, rpc http://${f.host}:${s.rpcPort}/` +
@@ -129,23 +147,7 @@ async function runNode(f: NodeFlags): Promise<void> {
     const st = node.status();
     return `height ${st.height} | ${formatRate(st.hashesPerSecond)} | peers ${st.peers} | mempool ${st.mempool}${st.stratumPort && node.stratum!.clientCount ? ` | stratum ${node.stratum!.clientCount}` : ''}${web ? ` | web ${web.url}` : ''}`;
   };
-  const timer = f.status ? setInterval(() => status.update(line()), tty ? 1000 : 10_000) : null;
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) {
-      // LevelDB batches are atomic: even a forced exit leaves the data dir at a block boundary.
-      process.exit(130);
-    }
-    stopping = true;
-    if (timer) clearInterval(timer);
-    log(`${signal}: stopping (Ctrl-C again to force)...`);
-    await web?.close();
-    await node.stop();
-    log(`stopped at height ${node.chain.height}`);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  timer = f.status ? setInterval(() => status.update(line()), tty ? 1000 : 10_000) : null;
 }
 
 /** Adds this command to the `hashlane` program (src/cli/main.ts). */
