@@ -94,5 +94,5 @@ describe('CLI errors, never stacks', () => {
       expect(lines[0], what).toMatch(message);
       expect(r.code, what).toBe(code);
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -51,7 +51,7 @@ beforeAll(async () => {
         else if (msg.method === 'mining.authorize') {
           send({ id: msg.id, result: true, error: null });
           for (const id of ['1', '2']) {
-            send({ id: null, method: 'mining.set_difficulty', params: [0.001] });
+            send({ id: null, method: 'mining.set_difficulty', params: [0.0001] });
             send({ id: null, method: 'mining.notify', params: [id, n.prevhash, n.coinb1, n.coinb2, n.merkle_branch, n.version, n.nbits, n.ntime, true] });
           }
         } else if (msg.method === 'mining.submit') send({ id: msg.id, result: true, error: null });
@@ -135,8 +135,8 @@ describe('README', () => {
         if (args[0] === 'mine' && args.includes('-o')) {
           const r = startCli(args.map((a) => a.replace('pool:3333', `127.0.0.1:${poolPort}`)), { cwd, env });
           running.push(r);
-          await r.waitFor(/share job \d+ nonce \d+ diff [\d.]+: accepted/, 60_000);
-          expect(r.output().match(/pool difficulty 0\.001/g)).toHaveLength(1);
+          await r.waitFor(/share job \d+ nonce [0-9a-f]+ diff [\d.]+: accepted/, 90_000);
+          expect(r.output().match(/pool difficulty 0\.0001/g)).toHaveLength(1);
           expect(await r.stop()).toBe(130);
           continue;
         }
