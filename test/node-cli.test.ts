@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
+import { startCli } from './support/cli.js';
 import { generate, keypair, rpc, startNode, until } from './support/node.js';
 
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -89,6 +91,26 @@ describe('hashlane CLI: node and wallet', () => {
       expect(down.stderr).toMatch(/cannot reach the node/);
     } finally {
       await node.stop();
+    }
+  }, 60_000);
+
+  it('hashlane node --mine pays the wallet when there is one, and says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hashlane-cli-wallet-mine-'));
+    dirs.push(dir);
+    const env = { HASHLANE_PASSPHRASE: 'test passphrase' };
+    const ks = join(dir, 'wallet', 'keystore.json');
+    const created = await cli(['wallet', '--keystore', ks, 'create', '--kdf-memory', '1', '--kdf-iterations', '1'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const address = created.stdout.trim();
+    const node = startCli(['node', '--chain', 'regtest', '--data-dir', dir, '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '50']);
+    try {
+      const m = await node.waitFor(/block rewards go to your wallet ([0-9a-f]{64}) \((.*)\)/);
+      expect([m[1], m[2]]).toEqual([address, ks]);
+      const url = (await node.waitFor(/rpc (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
+      await until(async () => /^confirmed +[1-9]/.test((await cli(['wallet', '--keystore', ks, '--rpc', url, 'balance'])).stdout), 30_000, 'a mined block paying the wallet');
+      expect(existsSync(join(dir, 'regtest', 'miner-key.json'))).toBe(false);
+    } finally {
+      expect(await node.stop()).toBe(0);
     }
   }, 60_000);
 
