@@ -1,6 +1,6 @@
 // hashlane: the package root. Await ready() once, then call anything below.
-export { ready, loadEngine, simdSupported, EngineLoadError, EngineNotReadyError } from './engine/index.js';
-export type { Backend, Engine, LoadOptions, WasmSource } from './engine/index.js';
+export { ready, engineInfo, loadEngine, simdSupported, EngineLoadError, EngineNotReadyError } from './engine/index.js';
+export type { Backend, Engine, EngineInfo, LoadOptions, WasmSource } from './engine/index.js';
 export {
   scanNonces,
   mine,
@@ -32,6 +32,8 @@ export {
 export type { BlockHeader, MineBackend, MineOptions, MineProgress, MineResult, ScanResult, StratumJob, StratumOptions, StratumStats, StratumTransport } from './pow/index.js';
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
 export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
+// The same calls on an explicit engine (from loadEngine), e.g. to compare the SIMD and scalar builds.
+export { sha256With, sha256dWith, createSha256With, sha256BatchWith, merkleRootWith } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
 export { ed25519 } from './sig/index.js';
 export type { SignedItem } from './sig/index.js';
@@ -41,6 +43,7 @@ export {
   Chain, Mempool, ProofOfWork, ChainError, DecodeError, ValidationError, MempoolError,
   devnetParams, regtestParams, defineParams, createTransfer, createBlockTemplate, completeBlock,
   encodeTx, decodeTx, txid, encodeBlock, decodeBlock, blockHash, memoryStore, LevelStore,
+  parseAmount, formatAmount, formatAmountShort, AmountError,
 } from './chain/index.js';
 export type { Transaction, Block, ChainParams, Consensus, ChainStore, BlockTemplate, AddBlockResult } from './chain/index.js';
 // WebGPU scanner (issue 19): mine() uses it through its `backend` option.

@@ -43,7 +43,7 @@ describe('retargetTarget (target x clamp(actual) / expected)', () => {
 });
 
 describe('nextBits over a header history', () => {
-  const params = C.defineParams(C.regtestParams, { genesisBits: 0x1f00ffff, powLimit: bitsToTarget(0x207fffff), retargetInterval: 10, targetBlockTime: 10 });
+  const params = C.defineParams(C.regtestParams, { genesisBits: 0x1f00ffff, powLimit: bitsToTarget(0x207fffff), retargetInterval: 10, targetBlockTime: 10, powNoRetargeting: false });
   const chainOf = (spacings: number[]) => {
     const hs: C.HeaderInfo[] = [{ height: 0, time: 1000, bits: params.genesisBits }];
     for (const s of spacings) hs.push({ height: hs.length, time: hs[hs.length - 1].time + s, bits: params.genesisBits });
@@ -66,6 +66,14 @@ describe('nextBits over a header history', () => {
     const hs = chainOf([...Array(9).fill(10), ...Array(10).fill(100)]);
     const expected = targetToBits(bitsToTarget(0x1f00ffff) * 4n);
     expect(C.nextBits(hs[19], (h) => hs[h], params)).toBe(expected);
+  });
+  it('with powNoRetargeting (regtest) the bits never change, however fast the blocks', () => {
+    const fixed = C.defineParams(params, { powNoRetargeting: true });
+    const hs = chainOf(Array(219).fill(1));
+    for (const h of [9, 19, 99, 218]) expect(C.nextBits(hs[h], (i) => hs[i], fixed)).toBe(params.genesisBits);
+    expect(C.nextBits(hs[9], (i) => hs[i], params)).not.toBe(params.genesisBits);
+    expect(C.regtestParams.powNoRetargeting).toBe(true);
+    expect(C.devnetParams.powNoRetargeting).toBe(false);
   });
   it('medianTimePast is the median of the last 11 times', () => {
     const hs = chainOf([5, 1, 9, 2, 8, 3, 7, 4, 6, 5, 1, 1]);
@@ -93,5 +101,11 @@ describe('params', () => {
   it('rejects inconsistent params with ChainError(bad-params)', () => {
     expect(() => C.defineParams(C.regtestParams, { genesisBits: 0x2100ffff })).toThrow(/bad-params/);
     expect(() => C.defineParams(C.regtestParams, { retargetClamp: 0 })).toThrow(C.ChainError);
+    expect(() => C.defineParams(C.regtestParams, { decimals: 19 })).toThrow(/decimals/);
+    expect(() => C.defineParams(C.regtestParams, { coinName: '' })).toThrow(/coinName/);
+  });
+  it('names the coin and its 8 decimals', () => {
+    expect([C.devnetParams.coinName, C.devnetParams.decimals]).toEqual(['HLN', 8]);
+    expect(C.regtestParams.decimals).toBe(8);
   });
 });

@@ -74,7 +74,7 @@ describe('hashlane rpc', () => {
     const [noCookie, down, wrong] = await Promise.all([
       cli(['rpc', '--data-dir', join(tmp, 'nowhere'), '--chain', 'regtest', '--rpc', `http://127.0.0.1:${n.ports.rpc}/`, 'getblockcount']),
       cli(['rpc', '--data-dir', n.dir, '--chain', 'regtest', '--rpc', `http://127.0.0.1:${port}/`, 'getblockcount']),
-      cli(['rpc', '--rpc-user', 'ops', '--rpc', `http://127.0.0.1:${n.ports.rpc}/`, 'getblockcount'], { HASHLANE_RPC_PASSWORD: 'nope' }),
+      cli(['rpc', '--rpc-user', 'ops', '--rpc', `http://127.0.0.1:${n.ports.rpc}/`, 'getblockcount'], { env: { HASHLANE_RPC_PASSWORD: 'nope' } }),
     ]);
     expect(noCookie.code).toBe(1);
     expect(noCookie.stderr).toMatch(/^hashlane rpc: no RPC cookie at .*nowhere\/regtest\/\.cookie; expected a running node/);
@@ -84,7 +84,7 @@ describe('hashlane rpc', () => {
     for (const r of [noCookie, down, wrong]) expect(r.stderr).not.toMatch(/\n\s+at /);
     const usage = await cli(['rpc']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toBe("hashlane rpc: missing required argument 'method'; expected hashlane rpc [options] <method> [params...]\n");
+    expect(usage.stderr).toBe("hashlane rpc: missing required argument 'method'; expected: hashlane rpc [options] <method> [params...] (see --help)\n");
     expect((await cli(['rpc', '--help'])).code).toBe(0);
   }, 60_000);
 
@@ -92,7 +92,7 @@ describe('hashlane rpc', () => {
     const url = `http://127.0.0.1:${other.ports.rpc}/`;
     const [file, env, cookie] = await Promise.all([
       cli(['rpc', '--rpc', url, '--rpc-user', 'ops', '--rpc-password-file', join(tmp, 'pw'), 'getblockcount']),
-      cli(['rpc', '--rpc', url, '--rpc-user', 'ops', 'getblockcount'], { HASHLANE_RPC_PASSWORD: 'correct horse battery' }),
+      cli(['rpc', '--rpc', url, '--rpc-user', 'ops', 'getblockcount'], { env: { HASHLANE_RPC_PASSWORD: 'correct horse battery' } }),
       cli(['rpc', '--rpc', url, '--data-dir', other.dir, '--chain', 'regtest', 'getblockcount']),
     ]);
     expect(file).toMatchObject({ code: 0, stdout: '0\n' });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bitsToTarget, hashToBigInt, headerHash, ready, scanNonces, withNonce } from '../dist/index.js';
-import { launchChromium, type Chromium } from './support/chromium.js';
+import { launchChromium, skipBrowser, type Chromium } from './support/chromium.js';
 import { projectRoot, serveStatic, type StaticServer } from './support/static-server.js';
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/bitcoin-headers.json', import.meta.url), 'utf8')).headers as { height: number; header_hex: string; hash: string; nonce: number }[];
@@ -54,6 +54,7 @@ const wire = (header: Uint8Array, target: bigint, start: number, count: number):
 
 beforeAll(async () => {
   await ready();
+  if (skipBrowser) return;
   server = await serveStatic({ '/': projectRoot });
   browser = await launchChromium(['--enable-unsafe-webgpu']);
   page = await browser.context.newPage();
@@ -80,7 +81,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('WGSL sha256d scanner in headless Chromium', () => {
+describe.skipIf(skipBrowser)('WGSL sha256d scanner in headless Chromium', () => {
   it('finds the real nonce of every Bitcoin header at the start, middle and end of a dispatch', async (ctx) => {
     if (!adapter) return ctx.skip();
     const D = 4096;

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, MAIN } from './support/cli.js';
+import { cli, MAIN, startCli } from './support/cli.js';
 import { cookieAuth, generate, keypair, rpc, startNode, until } from './support/node.js';
 
 const dirs: string[] = [];
@@ -12,8 +13,8 @@ afterAll(async () => {
 });
 
 describe('hashlane CLI: node and wallet', () => {
-  it('has help for every command and refuses wrong flags with a clear message and exit code 1', async () => {
-    const [top, node, ...subs] = await Promise.all([cli(['--help']), cli(['node', '--help']), ...['create', 'address', 'balance', 'send'].map((sub) => cli(['wallet', sub, '--help']))]);
+  it('has help for every command and refuses wrong flags with a clear message and exit code 2', async () => {
+    const [top, node, ...subs] = await Promise.all([cli(['--help']), cli(['node', '--help']), ...['create', 'import', 'address', 'balance', 'send', 'tx'].map((sub) => cli(['wallet', sub, '--help']))]);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/node \[options\]/);
     expect(top.stdout).toMatch(/wallet \[options\]/);
@@ -23,18 +24,18 @@ describe('hashlane CLI: node and wallet', () => {
     for (const sub of subs) expect(sub.code).toBe(0);
     const bad: [string[], RegExp][] = [
       [['node', '--bogus'], /unknown option '--bogus'/],
-      [['node', '--threads', '0'], /--threads must be in 1\.\.1024/],
-      [['node', '--rpc-port', 'x'], /--rpc-port must be an integer/],
+      [['node', '--threads', '0'], /--threads 0 is out of range; expected an integer in 1\.\.1024/],
+      [['node', '--rpc-port', 'x'], /--rpc-port "x" is not an integer/],
       [['node', '--peer', 'nohost'], /expected host:port/],
-      [['node', '--chain', 'mainnet'], /Allowed choices are devnet, regtest/],
+      [['node', '--chain', 'mainnet'], /expected one of: devnet, regtest/],
       [['node', '--miner-address', 'abc'], /64 hex digits/],
-      [['wallet', 'send', 'xyz', '1'], /<to> must be a 32-byte Ed25519 public key/],
+      [['wallet', 'send', 'xyz', '1'], /<to> "xyz" is not a public key; expected a 32-byte Ed25519 public key/],
       [['nodes'], /unknown command 'nodes'/],
     ];
     const results = await Promise.all(bad.map(([args]) => cli(args)));
     for (const [i, [args, msg]] of bad.entries()) {
       const r = results[i]!;
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }
   }, 60_000);
@@ -73,7 +74,7 @@ describe('hashlane CLI: node and wallet', () => {
     try {
       const ks = join(dir, 'key.json');
       const common = ['--keystore', ks, '--rpc', `http://127.0.0.1:${node.rpc!.port}/`, '--data-dir', join(dir, 'node'), '--chain', 'regtest'];
-      const env = { HASHLANE_PASSPHRASE: 'test passphrase' };
+      const env = { env: { HASHLANE_PASSPHRASE: 'test passphrase' } };
       const created = await cli(['wallet', ...common, 'create', '--kdf-memory', '1', '--kdf-iterations', '1'], env);
       expect(created.code, created.stderr).toBe(0);
       const address = created.stdout.trim();
@@ -81,23 +82,47 @@ describe('hashlane CLI: node and wallet', () => {
       expect((await cli(['wallet', ...common, 'create'], env)).stderr).toMatch(/exists; use --force/);
       expect((await cli(['wallet', ...common, 'address'])).stdout.trim()).toBe(address);
       await generate(node, 2, new Uint8Array(Buffer.from(address, 'hex')));
-      expect((await cli(['wallet', ...common, 'balance'])).stdout).toMatch(/^10000000000 \(nonce 0\)/);
+      expect((await cli(['wallet', ...common, 'balance'])).stdout).toBe('confirmed  100.00000000 HLN\npending    100.00000000 HLN\nnonce      0\n');
       const bob = Buffer.from(keypair(21).pk).toString('hex');
-      const wrong = await cli(['wallet', ...common, 'send', bob, '1234'], { HASHLANE_PASSPHRASE: 'nope' });
+      const wrong = await cli(['wallet', ...common, 'send', bob, '12.34'], { env: { HASHLANE_PASSPHRASE: 'nope' } });
       expect(wrong.code).toBe(1);
-      expect(wrong.stderr).toMatch(/wrong passphrase/);
-      const sent = await cli(['wallet', ...common, 'send', bob, '1234'], env);
+      expect(wrong.stderr).toMatch(/^hashlane wallet send: wrong passphrase/);
+      const sent = await cli(['wallet', ...common, 'send', bob, '12.34', '--fee', '0.0001'], env);
       expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stderr).toMatch(/^sent 12\.34 HLN to [0-9a-f]{64} \(fee 0\.0001 HLN\)/);
       const txid = sent.stdout.trim();
       expect((await rpc(node, 'getrawmempool')).result).toEqual([txid]);
-      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^0 \(nonce 0\)/);
+      expect((await cli(['wallet', ...common, 'balance'])).stdout).toMatch(/^confirmed  100\.00000000 HLN\npending     87\.65990000 HLN after 1 pending transaction\n/);
+      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^confirmed {3}0\.00000000 HLN\npending    12\.34000000 HLN after 1 pending/);
+      expect((await cli(['wallet', ...common, 'tx', txid])).stdout).toMatch(/^pending: 12\.34000000 to [0-9a-f]{64}, fee 0\.00010000, in the mempool/);
       await generate(node, 1);
-      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^1234 /);
+      expect((await cli(['wallet', ...common, 'balance', bob])).stdout).toMatch(/^confirmed  12\.34000000 HLN\n/);
+      expect((await cli(['wallet', ...common, 'tx', txid])).stdout).toMatch(/^confirmed: .* in block 3 \(1 confirmation\)/);
       const down = await cli(['wallet', '--keystore', ks, '--rpc', 'http://127.0.0.1:1/', '--rpc-cookie-file', node.cookiePath!, 'balance']);
       expect(down.code).toBe(1);
       expect(down.stderr).toMatch(/cannot reach the node/);
     } finally {
       await node.stop();
+    }
+  }, 60_000);
+
+  it('hashlane node --mine pays the wallet when there is one, and says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hashlane-cli-wallet-mine-'));
+    dirs.push(dir);
+    const env = { env: { HASHLANE_PASSPHRASE: 'test passphrase' } };
+    const ks = join(dir, 'wallet', 'keystore.json');
+    const created = await cli(['wallet', '--keystore', ks, 'create', '--kdf-memory', '1', '--kdf-iterations', '1'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const address = created.stdout.trim();
+    const node = startCli(['node', '--chain', 'regtest', '--data-dir', dir, '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '50']);
+    try {
+      const m = await node.waitFor(/block rewards go to your wallet ([0-9a-f]{64}) \((.*)\)/);
+      expect([m[1], m[2]]).toEqual([address, ks]);
+      const url = (await node.waitFor(/rpc (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
+      await until(async () => /^confirmed +[1-9]/.test((await cli(['wallet', '--keystore', ks, '--rpc', url, '--data-dir', dir, '--chain', 'regtest', 'balance'])).stdout), 30_000, 'a mined block paying the wallet');
+      expect(existsSync(join(dir, 'regtest', 'miner-key.json'))).toBe(false);
+    } finally {
+      expect(await node.stop()).toBe(0);
     }
   }, 60_000);
 

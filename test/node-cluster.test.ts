@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HashlaneNode } from '../dist/node/node.js';
 import { generate, keypair, rpc, startNode, stateOf, transferHex, until } from './support/node.js';
+import { formatAmount } from '../dist/chain/amount.js';
 
 const nodes: HashlaneNode[] = [];
 afterAll(async () => {
@@ -28,7 +29,7 @@ describe('three nodes on loopback', () => {
       expect(r.error, JSON.stringify(r.error)).toBeUndefined();
       sent.push(r.result);
     }
-    await until(async () => (await rpc(b, 'getbalance', [Buffer.from(bob.pk).toString('hex')])).result === String(5n * 1000n + 10n), 20_000, 'transfers mined');
+    await until(async () => (await rpc(b, 'getbalance', [Buffer.from(bob.pk).toString('hex')])).result === formatAmount(5n * 1000n + 10n), 20_000, 'transfers mined');
     await a.miner!.stop();
     await until(() => tipOf(a) === tipOf(b) && tipOf(b) === tipOf(c), 10_000, 'same tip');
     expect(stateOf(b)).toEqual(stateOf(a));

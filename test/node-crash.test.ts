@@ -10,6 +10,7 @@ import { Chain } from '../dist/chain/chain.js';
 import { regtestParams } from '../dist/chain/params.js';
 import { openChainStore } from '../dist/node/storage.js';
 import { cookieAuth, keypair, rpc, transferHex, until } from './support/node.js';
+import { parseAmount } from '../dist/chain/amount.js';
 
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
@@ -81,7 +82,7 @@ describe('crash consistency', () => {
         // Run at least until the kill time and until a transaction went through in this round.
         while (Date.now() < killAt || (sent === 0 && Date.now() < killAt + 10_000)) {
           const acct = (await rpc(node, 'getaccount', [Buffer.from(alice.pk).toString('hex')])).result;
-          if (BigInt(acct.balance) > 10_000n) {
+          if (parseAmount(acct.balance) > 10_000n) {
             const r = await rpc(node, 'sendrawtransaction', [transferHex(alice, bob.pk, 1n + BigInt(sent), acct.nextnonce, 500n)]);
             if (r.result) sent++;
             else lastError = JSON.stringify(r.error);

@@ -2,20 +2,17 @@
 // from the issue (a no-cors text/plain POST of `addnode` from Chromium) is replayed from a real
 // page on another origin, plus a JSON POST (preflighted) and a WebSocket to /ws.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveWeb } from '../dist/node/web-server.js';
-import { chromiumPath, launchChromium } from './support/chromium.js';
+import { launchChromium, skipBrowser } from './support/chromium.js';
 import { startNode } from './support/node.js';
 
-const haveChromium = existsSync(chromiumPath);
-if (!haveChromium) console.warn(`node-csrf: no Chromium at ${chromiumPath}; skipping the browser CSRF test (install chromium or set CHROMIUM_PATH)`);
 
 describe('CSRF from a real browser page', () => {
-  it.skipIf(!haveChromium)('a page on another origin can neither call RPC nor open /ws', async () => {
+  it.skipIf(skipBrowser)('a page on another origin can neither call RPC nor open /ws', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hashlane-csrf-'));
     const node = await startNode({ dataDir: dir });
     const web = await serveWeb(node, { port: 0 });

@@ -27,11 +27,12 @@ describe('node RPC methods', () => {
     expect(full.tx[0]).toMatchObject({ kind: 'coinbase', to: hex(alice.pk) });
     const cb = (await rpc(node, 'gettransaction', [blk.tx[0]])).result;
     expect(cb).toMatchObject({ blockhash: best, confirmations: 1, in_mempool: false });
-    const bal = BigInt((await rpc(node, 'getbalance', [hex(alice.pk)])).result);
-    expect(bal).toBe(3n * 50n * 100_000_000n);
-    expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result).toMatchObject({ nonce: 0, nextnonce: 0 });
-    // A module's RPC view (the bank module's), registered from the chain's module registry.
-    expect((await rpc(node, 'getbankaccount', [hex(alice.pk)])).result).toEqual({ balance: bal.toString(), nonce: 0, key: Buffer.from('bank/a').toString('hex') + hex(alice.pk) });
+    // Amounts in coins with every decimal, as Core prints them (a string: exact beyond 2^53).
+    expect((await rpc(node, 'getbalance', [hex(alice.pk)])).result).toBe('150.00000000');
+    expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result).toMatchObject({ balance: '150.00000000', pendingbalance: '150.00000000', pending: 0, unit: 'HLN', nonce: 0, nextnonce: 0 });
+    expect(cb.amount).toBe('50.00000000');
+    // A module's RPC view (the bank module's, in base units), registered from the chain's module registry.
+    expect((await rpc(node, 'getbankaccount', [hex(alice.pk)])).result).toEqual({ balance: (3n * 50n * 100_000_000n).toString(), nonce: 0, key: Buffer.from('bank/a').toString('hex') + hex(alice.pk) });
     expect((await rpc(node, 'getbankaccount', ['abcd'])).error.code).toBe(RpcCode.DESERIALIZATION_ERROR);
     expect(full.tx[0].stateRoot).toMatch(/^[0-9a-f]{64}$/);
     const mi = (await rpc(node, 'getmininginfo')).result;
@@ -45,8 +46,11 @@ describe('node RPC methods', () => {
     expect((await rpc(node, 'getmempoolinfo')).result).toMatchObject({ size: 1 });
     expect((await rpc(node, 'getrawmempool')).result).toEqual([id]);
     expect(Object.keys((await rpc(node, 'getrawmempool', [true])).result)).toEqual([id]);
-    expect((await rpc(node, 'gettransaction', [id])).result).toMatchObject({ in_mempool: true, amount: '5000' });
-    expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result.nextnonce).toBe(1);
+    expect((await rpc(node, 'gettransaction', [id])).result).toMatchObject({ in_mempool: true, amount: '0.00005000', fee: '0.00001000' });
+    // Pending: the sender's balance less amount and fee, the recipient's plus the amount.
+    expect((await rpc(node, 'getaccount', [hex(alice.pk)])).result).toMatchObject({ nextnonce: 1, balance: '150.00000000', pendingbalance: '149.99994000', pending: 1 });
+    expect((await rpc(node, 'getaccount', [hex(bob.pk)])).result).toMatchObject({ balance: '0.00000000', pendingbalance: '0.00005000', pending: 1 });
+    expect((await rpc(node, 'getrawmempool', [true])).result[id].fee).toBe('0.00001000');
     const dup = await rpc(node, 'sendrawtransaction', [transferHex(alice, bob.pk, 5000n, 0)]);
     expect(dup.error.code).toBe(RpcCode.VERIFY_ALREADY_IN_CHAIN);
 
@@ -63,7 +67,9 @@ describe('node RPC methods', () => {
     expect((await rpc(node, 'submitblock', [block.toString('hex')])).result).toBeNull();
     expect((await rpc(node, 'submitblock', [block.toString('hex')])).result).toBe('duplicate');
     expect((await rpc(node, 'getblockcount')).result).toBe(4);
-    expect((await rpc(node, 'getbalance', [hex(bob.pk)])).result).toBe(String(5000n + 50n * 100_000_000n + BigInt(t.transactions[0].fee)));
+    // getblocktemplate keeps Core's base units for coinbasevalue and fees.
+    expect(t.transactions[0].fee).toBe('1000');
+    expect((await rpc(node, 'getbalance', [hex(bob.pk)])).result).toBe('50.00006000');
     expect((await rpc(node, 'gettransaction', [id])).result.confirmations).toBe(1);
     expect((await rpc(node, 'getmempoolinfo')).result.size).toBe(0);
   });
@@ -89,6 +95,10 @@ describe('node RPC methods', () => {
       ['addnode', ['127.0.0.1:2', 'remove'], -24, /not been added/],
       ['getrawmempool', ['yes'], RpcCode.INVALID_PARAMS, /true or false/],
       ['getblockcount', [1], RpcCode.INVALID_PARAMS, /at most 0/],
+      ['generatetoaddress', [1, 'abcd'], RpcCode.INVALID_ADDRESS_OR_KEY, /32-byte/],
+      ['generatetoaddress', [-1, hex(bob.pk)], RpcCode.INVALID_PARAMS, />= 0/],
+      ['generatetoaddress', [10_001, hex(bob.pk)], RpcCode.INVALID_PARAMS, /<= 10000/],
+      ['generate', ['2'], RpcCode.INVALID_PARAMS, /integer/],
     ];
     for (const [method, params, code, msg] of cases) {
       const r = await rpc(node, method, params);
@@ -101,6 +111,25 @@ describe('node RPC methods', () => {
     const bad = good.slice(0, -2) + (good.endsWith('00') ? '01' : '00');
     const r = await rpc(node, 'sendrawtransaction', [bad]);
     expect(r.error.message).toMatch(/bad-txns-signature/);
+  });
+
+  it('generatetoaddress and generate mine n blocks at once and return their hashes', async () => {
+    const h0 = (await rpc(node, 'getblockcount')).result as number;
+    const carol = keypair(13);
+    const hashes = (await rpc(node, 'generatetoaddress', [25, hex(carol.pk)])).result as string[];
+    expect(hashes).toHaveLength(25);
+    expect(new Set(hashes).size).toBe(25);
+    expect((await rpc(node, 'getblockhash', [h0 + 25])).result).toBe(hashes[24]);
+    expect((await rpc(node, 'getblockhash', [h0 + 1])).result).toBe(hashes[0]);
+    expect((await rpc(node, 'getbalance', [hex(carol.pk)])).result).toBe('1250.00000000');
+    const own = (await rpc(node, 'generate', [2])).result as string[];
+    expect(own).toHaveLength(2);
+    expect((await rpc(node, 'getblock', [own[1], 2])).result.tx[0].to).toBe(hex(node.minerAddress));
+    expect((await rpc(node, 'generate', [0])).result).toEqual([]);
+    // Regtest never retargets: every block so far carries the genesis bits.
+    const bits = new Set<string>();
+    for (let h = 1; h <= h0 + 27; h++) bits.add((await rpc(node, 'getblock', [(await rpc(node, 'getblockhash', [h])).result])).result.bits);
+    expect([...bits]).toEqual(['207fffff']);
   });
 
   it('adds and removes peers, and lists them', async () => {

@@ -37,7 +37,7 @@ describe('JSON-RPC server framework', () => {
 
   it('answers a valid call with positional and named params', async () => {
     const h = 'ab'.repeat(32);
-    const a = await post(port, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: [3, h, '12345678901234567890'] }));
+    const a = await post(port, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: [3, h, '123456789012.3456789'] }));
     expect(a.json).toEqual({ jsonrpc: '2.0', id: 1, result: { n: 3, h, amount: '12345678901234567890' } });
     const b = await post(port, JSON.stringify({ jsonrpc: '2.0', id: 'x', method: 'echo', params: { n: 4 } }));
     expect(b.json.result.n).toBe(4);

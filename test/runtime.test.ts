@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type Chromium } from './support/chromium.js';
+import { launchChromium, skipBrowser, type Chromium } from './support/chromium.js';
 import { serveStatic, type StaticServer } from './support/static-server.js';
 
 interface SmokeReport {
@@ -77,7 +77,7 @@ describe('runtime smoke matrix', () => {
     expectLikeNode(r);
   });
 
-  describe('headless Chromium', () => {
+  describe.skipIf(skipBrowser)('headless Chromium', () => {
     let server: StaticServer;
     let browser: Chromium;
     beforeAll(async () => {

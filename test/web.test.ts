@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool, ready } from '../dist/index.js';
 import { benchScan } from '../dist/web/miner.js';
-import { launchChromium, type Chromium } from './support/chromium.js';
+import { launchChromium, skipBrowser, type Chromium } from './support/chromium.js';
 import { serveStatic, type StaticServer } from './support/static-server.js';
 
 const pageDir = fileURLToPath(new URL('../dist/web/page/', import.meta.url));
@@ -97,7 +97,7 @@ async function rpc(node: { rpc: string; cookie: string }, method: string, params
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-describe('browser mining page', () => {
+describe.skipIf(skipBrowser)('browser mining page', () => {
   let server: StaticServer;
   let browser: Chromium;
   beforeAll(async () => {
@@ -221,7 +221,7 @@ describe('browser mining page', () => {
 // with --enable-unsafe-webgpu: correct, but ~40x slower than one WASM worker, so a devnet block
 // (4 M expected hashes) would take about a minute on it alone. The GPU-only tests mine the
 // regtest chain (same chain code, trivial target); the devnet test mines with both backends.
-describe('browser mining page on WebGPU (SwiftShader)', () => {
+describe.skipIf(skipBrowser)('browser mining page on WebGPU (SwiftShader)', () => {
   let server: StaticServer;
   let browser: Chromium;
   let hasAdapter = false;

@@ -64,3 +64,4 @@ export * from './chain.js';
 export * from './mempool.js';
 export * from './template.js';
 export * from './json.js';
+export * from './amount.js';

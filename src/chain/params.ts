@@ -15,6 +15,10 @@ export interface PremineAllocation {
 export interface ChainParams {
   /** Human name (devnet, regtest, ...). */
   name: string;
+  /** The coin's ticker, shown beside amounts ("HLN"). */
+  coinName: string;
+  /** Decimal places of one coin: amounts are kept in base units of 10^-decimals coin (Bitcoin: 8). */
+  decimals: number;
   /** Inside every transaction: a signature for one chain is invalid on another. */
   chainId: number;
   /** Easiest target ever allowed (retargets are capped here). */
@@ -27,6 +31,8 @@ export interface ChainParams {
   targetBlockTime: number;
   /** Retarget every this many blocks. */
   retargetInterval: number;
+  /** Every block carries the parent's bits, never retargeting (Bitcoin Core's fPowNoRetargeting, regtest). */
+  powNoRetargeting: boolean;
   /** The measured timespan is clamped to [expected / clamp, expected * clamp] (Bitcoin: 4). */
   retargetClamp: number;
   /** Subsidy of the first halving era, smallest unit. */
@@ -49,6 +55,9 @@ export interface ChainParams {
 export const MAX_MONEY = U64_MAX;
 
 const base: Omit<ChainParams, 'name' | 'chainId' | 'powLimit' | 'genesisBits'> = {
+  coinName: 'HLN',
+  decimals: 8,
+  powNoRetargeting: false,
   genesisTime: 1_767_225_600, // 2026-01-01T00:00:00Z
   genesisMessage: 'hashlane genesis',
   targetBlockTime: 1,
@@ -76,7 +85,7 @@ export const devnetParams: ChainParams = Object.freeze({
   genesisBits: 0x1e0431bd,
 });
 
-/** Regtest: trivial proof of work (about 2 hashes a block) for tests. */
+/** Regtest: a fixed trivial target (about 2 hashes a block) that never retargets, as Bitcoin Core's regtest. */
 export const regtestParams: ChainParams = Object.freeze({
   ...base,
   name: 'regtest',
@@ -85,6 +94,7 @@ export const regtestParams: ChainParams = Object.freeze({
   genesisBits: 0x207fffff,
   targetBlockTime: 10,
   retargetInterval: 20,
+  powNoRetargeting: true,
   halvingInterval: 150,
 });
 
@@ -105,6 +115,9 @@ export function defineParams(preset: ChainParams, overrides: Partial<ChainParams
   if (gt <= 0n || gt > p.powLimit) bad(`genesisBits 0x${p.genesisBits.toString(16)} is not a target in (0, powLimit]`);
   if (!(p.targetBlockTime > 0) || !Number.isInteger(p.targetBlockTime)) bad('targetBlockTime must be a positive integer (seconds)');
   if (!(p.retargetInterval >= 1) || !Number.isInteger(p.retargetInterval)) bad('retargetInterval must be a positive integer');
+  if (typeof p.coinName !== 'string' || !/^[A-Za-z0-9]{1,12}$/.test(p.coinName)) bad('coinName must be 1..12 letters or digits');
+  if (!Number.isInteger(p.decimals) || p.decimals < 0 || p.decimals > 18) bad('decimals must be an integer in [0, 18]');
+  if (typeof p.powNoRetargeting !== 'boolean') bad('powNoRetargeting must be a boolean');
   if (!(p.retargetClamp >= 1) || !Number.isInteger(p.retargetClamp)) bad('retargetClamp must be an integer >= 1');
   if (typeof p.blockReward !== 'bigint' || p.blockReward < 0n || p.blockReward > MAX_MONEY) bad('blockReward must be a bigint in [0, 2^64)');
   if (!Number.isInteger(p.halvingInterval) || p.halvingInterval < 0) bad('halvingInterval must be a non-negative integer');

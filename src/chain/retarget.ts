@@ -13,7 +13,8 @@
 import { bitsToTarget, targetToBits } from '../pow/index.js';
 import type { ChainParams } from './params.js';
 
-export type RetargetParams = Pick<ChainParams, 'powLimit' | 'retargetClamp' | 'targetBlockTime' | 'retargetInterval' | 'genesisBits' | 'medianTimeSpan'>;
+export type RetargetParams = Pick<ChainParams, 'powLimit' | 'retargetClamp' | 'targetBlockTime' | 'retargetInterval' | 'genesisBits' | 'medianTimeSpan'> &
+  Partial<Pick<ChainParams, 'powNoRetargeting'>>;
 
 /** What the retarget rule needs to know about a block. */
 export interface HeaderInfo {
@@ -49,7 +50,8 @@ export function isRetargetHeight(height: number, params: Pick<ChainParams, 'reta
  */
 export function nextBits(parent: HeaderInfo, ancestor: (height: number) => HeaderInfo, params: RetargetParams): number {
   const height = parent.height + 1;
-  if (!isRetargetHeight(height, params)) return parent.bits;
+  // Bitcoin Core pow.cpp GetNextWorkRequired: with fPowNoRetargeting the parent's bits carry on.
+  if (params.powNoRetargeting || !isRetargetHeight(height, params)) return parent.bits;
   // Spacings measured: from the block `retargetInterval` before the parent (or genesis).
   const spans = Math.min(params.retargetInterval, parent.height);
   const first = ancestor(parent.height - spans);

@@ -1,33 +1,37 @@
 import { InvalidArgumentError } from 'commander';
+import { AmountError, DEFAULT_DECIMALS, parseAmount } from '../chain/amount.js';
 
-/** Commander argument parsers that turn bad input into a clear message and exit code 1. */
+/** Commander argument parsers that turn bad input into a clear message and exit code 2 (src/cli/main.ts). */
 export function intArg(name: string, min: number, max: number) {
   return (value: string): number => {
-    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}".`);
+    if (!/^[0-9]{1,16}$/.test(value)) throw new InvalidArgumentError(`${name} ${JSON.stringify(value.slice(0, 40))} is not an integer; expected an integer in ${min}..${max}`);
     const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be in ${min}..${max}, got ${n}.`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} ${n} is out of range; expected an integer in ${min}..${max}`);
     return n;
   };
 }
 
 export function hostPortArg(value: string, previous: string[] = []): string[] {
   const m = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
-  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new InvalidArgumentError(`expected host:port (port 1..65535), got "${value}".`);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new InvalidArgumentError(`--peer ${JSON.stringify(value.slice(0, 80))} is not an address; expected host:port with a port in 1..65535`);
   return [...previous, value];
 }
 
 export function keyArg(name: string) {
   return (value: string): Uint8Array => {
-    if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`${name} must be a 32-byte Ed25519 public key as 64 hex digits, got "${value}".`);
+    if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`${name} ${JSON.stringify(value.length > 70 ? value.slice(0, 67) + '...' : value)} is not a public key; expected a 32-byte Ed25519 public key as 64 hex digits`);
     return new Uint8Array(Buffer.from(value, 'hex'));
   };
 }
 
-export function amountArg(name: string) {
+/** An amount in coins ("12.5"), exact to `decimals` places, as base units. */
+export function amountArg(name: string, decimals = DEFAULT_DECIMALS) {
   return (value: string): bigint => {
-    if (!/^[0-9]{1,20}$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number of base units, got "${value}".`);
-    const n = BigInt(value);
-    if (n >= 1n << 64n) throw new InvalidArgumentError(`${name} must be below 2^64.`);
-    return n;
+    try {
+      return parseAmount(value, decimals, name);
+    } catch (err) {
+      if (err instanceof AmountError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
   };
 }

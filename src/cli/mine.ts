@@ -7,7 +7,7 @@ import { hexToBytes, toDisplayHex, bytesToHex } from '../pow/display.js';
 import { headerBits } from '../pow/header.js';
 import { mine } from '../pow/miner.js';
 import { StratumClient, parseStratumUrl } from '../pow/stratum.js';
-import { StatusLine, UsageError, elapsed, exitWith, rate } from './format.js';
+import { LogLines, StatusLine, UsageError, elapsed, exitWith, rate } from './format.js';
 import { tcpTransport } from './stratum-tcp.js';
 
 interface MineFlags {
@@ -143,6 +143,8 @@ async function pool(flags: MineFlags, threads: number): Promise<void> {
   const status = new StatusLine();
   const began = Date.now();
   const show = flags.status !== false;
+  const stamp = () => new Date().toISOString().slice(11, 19);
+  const logs = new LogLines((line) => process.stderr.write(`${stamp()} ${line}\n`), status);
   const client = new StratumClient({
     url: flags.url!,
     user: flags.user!,
@@ -156,16 +158,8 @@ async function pool(flags: MineFlags, threads: number): Promise<void> {
           `shares ${s.accepted} accepted / ${s.rejected} rejected  diff ${s.difficulty}  ${s.connected ? `job ${s.jobId ?? '-'}` : 'disconnected'}`,
       );
     },
-    onLog: (line) => {
-      status.done();
-      process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-    },
-    onShare: (s) => {
-      status.done();
-      process.stderr.write(
-        `${new Date().toISOString().slice(11, 19)} share job ${s.jobId} nonce ${s.nonce} diff ${s.difficulty >= 10 ? s.difficulty.toFixed(0) : s.difficulty.toPrecision(3)}: ${s.accepted ? 'accepted' : 'rejected'}\n`,
-      );
-    },
+    onLog: (line) => logs.line(line),
+    onShare: (s) => logs.line(`share job ${s.jobId} nonce ${s.nonce} diff ${s.difficulty >= 10 ? s.difficulty.toFixed(0) : s.difficulty.toPrecision(3)}: ${s.accepted ? 'accepted' : 'rejected'}`),
   });
   let signals = 0;
   const onSig = () => {

@@ -2,12 +2,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LimitError, parseLimit, type Limits } from '../node/limits.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../node/log.js';
 import { devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
 import { HashlaneNode, type NodeOptions } from '../node/node.js';
+import { readJson } from '../node/storage.js';
 import { hostPortArg, intArg, keyArg } from './args.js';
+import { exitWith, LogLines, StatusLine } from './format.js';
 
 export const CHAINS: Record<string, ChainParams> = { devnet: devnetParams, regtest: regtestParams };
 
@@ -35,6 +37,7 @@ interface NodeFlags {
   mine?: boolean;
   threads?: number;
   minerAddress?: Uint8Array;
+  wallet?: string;
   chain: string;
   web?: boolean;
   webPort: number;
@@ -45,6 +48,16 @@ interface NodeFlags {
 
 function formatRate(h: number): string {
   return h >= 1e6 ? `${(h / 1e6).toFixed(2)} MH/s` : h >= 1e3 ? `${(h / 1e3).toFixed(1)} kH/s` : `${Math.round(h)} H/s`;
+}
+
+/** The public key of the wallet's keystore (readable without the passphrase), or null when there is none. */
+async function walletAddress(path: string): Promise<Uint8Array | null> {
+  const file = await readJson<{ publicKey?: unknown }>(path).catch(() => null);
+  if (!file) return null;
+  if (typeof file.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(file.publicKey)) {
+    throw new Error(`${path} is not a hashlane keystore (no 64-hex-digit publicKey); expected the file "hashlane wallet create" writes`);
+  }
+  return new Uint8Array(Buffer.from(file.publicKey, 'hex'));
 }
 
 /** `hashlane node`: runs a full node until Ctrl-C. */
@@ -70,7 +83,8 @@ export function nodeCommand(): Command {
     .option('--peer <host:port>', 'connect to this peer and keep reconnecting (repeatable)', hostPortArg)
     .option('--mine', 'mine on this node')
     .option('--threads <n>', 'miner threads (default: all cores)', intArg('--threads', 1, 1024))
-    .option('--miner-address <hex>', 'public key the block rewards go to (default: a key kept in the data dir)', keyArg('--miner-address'))
+    .option('--miner-address <hex>', "public key the block rewards go to (default: the wallet's key, else a key kept in the data dir)", keyArg('--miner-address'))
+    .option('--wallet <file>', 'the wallet keystore whose key is paid when mining (default: <data-dir>/wallet/keystore.json)')
     .option('--web', 'serve the browser mining page and its WebSocket work endpoint')
     .option('--web-bind <ip>', 'address the web page binds to', ipArg('--web-bind'), '127.0.0.1')
     .option('--web-port <port>', 'port of the web page', intArg('--web-port', 0, 65535), 17423)
@@ -81,7 +95,11 @@ export function nodeCommand(): Command {
     .addOption(new Option('--block-interval <ms>', 'wait at least this long between locally mined blocks').argParser(intArg('--block-interval', 0, 3_600_000)).hideHelp())
     .option('--no-status', 'no live status line')
     .action(async (flags: NodeFlags) => {
-      await runNode(flags);
+      try {
+        await runNode(flags);
+      } catch (err) {
+        exitWith('node', err);
+      }
     });
 }
 
@@ -125,11 +143,11 @@ function usage(what: string, expected: string): void {
 
 async function runNode(f: NodeFlags): Promise<void> {
   const params = CHAINS[f.chain]!;
-  const tty = process.stdout.isTTY;
-  const log = (line: string) => {
-    if (tty) process.stdout.write('\r\x1b[K');
-    console.log(line);
-  };
+  const tty = !!process.stdout.isTTY;
+  // Not a TTY: one status line every 10 s among the log lines, no escape codes.
+  const status = new StatusLine(process.stdout, 10_000);
+  const logs = new LogLines((line) => process.stdout.write(line + '\n'), status);
+  const log = (line: string) => logs.line(line);
   if (!isLogLevel(f.logLevel)) return usage(`--log-level ${f.logLevel}`, LOG_LEVELS.join(', '));
   const logger = createLogger(log, f.logLevel);
   if (!isLoopback(f.rpcBind) && !f.rpcAllowIp?.length) {
@@ -154,6 +172,9 @@ async function runNode(f: NodeFlags): Promise<void> {
   if (!isLoopback(f.rpcBind)) logger.warn(`RPC listens on ${f.rpcBind}, reachable from ${f.rpcAllowIp!.join(', ')}: credentials travel unencrypted (HTTP Basic)`);
   let stopFn: ((why: string) => Promise<void>) | null = null;
   let stopAsked = false;
+  // The rewards go where the user spends from: the wallet's key when there is a wallet.
+  const walletPath = resolve(f.wallet ?? join(f.dataDir, 'wallet', 'keystore.json'));
+  const fromWallet = f.minerAddress ? null : await walletAddress(walletPath);
   const opts: NodeOptions = {
     params,
     dataDir: resolve(f.dataDir),
@@ -175,17 +196,10 @@ async function runNode(f: NodeFlags): Promise<void> {
     peers: f.peer ?? [],
     mine: !!f.mine,
     threads: f.threads ?? availableParallelism(),
-    minerAddress: f.minerAddress,
+    minerAddress: f.minerAddress ?? fromWallet ?? undefined,
     blockIntervalMs: f.blockInterval,
   };
-  let node: HashlaneNode;
-  try {
-    node = await HashlaneNode.start(opts);
-  } catch (err) {
-    console.error(`hashlane node: ${(err as Error).message}`);
-    process.exitCode = 1;
-    return;
-  }
+  const node = await HashlaneNode.start(opts);
   let web: { url: string; close(): Promise<void> } | null = null;
   if (f.web) {
     try {
@@ -195,23 +209,8 @@ async function runNode(f: NodeFlags): Promise<void> {
       logger.error(`web: ${(err as Error).message}`);
     }
   }
-  const s = node.status();
-  log(
-    `hashlane node on ${params.name}: data ${node.dir}, p2p ${s.p2pPort ? `${hostOf(f.bind)}:${s.p2pPort}` : 'off'}, rpc http://${hostOf(f.rpcBind)}:${s.rpcPort}/` +
-      `${s.stratumPort ? `, stratum+tcp://${hostOf(f.stratumBind)}:${s.stratumPort}` : ''}${web ? `, web ${web.url}` : ''}` +
-      `${node.miner ? `, mining with ${opts.threads} thread(s) to ${Buffer.from(node.minerAddress).toString('hex')}` : ''}`,
-  );
-  const line = () => {
-    const st = node.status();
-    return `height ${st.height} | ${formatRate(st.hashesPerSecond)} | peers ${st.peers} | mempool ${st.mempool}${st.stratumPort && node.stratum!.clientCount ? ` | stratum ${node.stratum!.clientCount}` : ''}${web ? ` | web ${web.url}` : ''}`;
-  };
-  let ticks = 0;
-  const timer = f.status
-    ? setInterval(() => {
-        if (tty) process.stdout.write(`\r\x1b[K${line()}`);
-        else if (++ticks % 10 === 0) console.log(line());
-      }, 1000)
-    : null;
+  // Handlers before the banner: whoever reads it may press Ctrl-C at once.
+  let timer: ReturnType<typeof setInterval> | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -230,6 +229,26 @@ async function runNode(f: NodeFlags): Promise<void> {
   if (stopAsked) void stop('RPC stop');
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  const s = node.status();
+  log(
+    `hashlane node on ${params.name}: data ${node.dir}, p2p ${s.p2pPort ? `${hostOf(f.bind)}:${s.p2pPort}` : 'off'}, rpc http://${hostOf(f.rpcBind)}:${s.rpcPort}/` +
+      `${s.stratumPort ? `, stratum+tcp://${hostOf(f.stratumBind)}:${s.stratumPort}` : ''}${web ? `, web ${web.url}` : ''}` +
+      `${node.miner ? `, mining with ${opts.threads} thread(s)` : ''}`,
+  );
+  if (node.miner) {
+    const to = Buffer.from(node.minerAddress).toString('hex');
+    if (f.minerAddress) log(`block rewards go to ${to} (--miner-address)`);
+    else if (fromWallet) log(`block rewards go to your wallet ${to} (${walletPath})`);
+    else {
+      log(`block rewards go to ${to}, the miner key in ${join(node.dir ?? '', 'miner-key.json')}: no wallet at ${walletPath}`);
+      log(`  to spend them: hashlane wallet import --from-miner-key${f.chain !== 'devnet' ? ` --chain ${f.chain}` : ''}${f.dataDir !== '.hashlane' ? ` --data-dir ${f.dataDir}` : ''}`);
+    }
+  }
+  const line = () => {
+    const st = node.status();
+    return `height ${st.height} | ${formatRate(st.hashesPerSecond)} | peers ${st.peers} | mempool ${st.mempool}${st.stratumPort && node.stratum!.clientCount ? ` | stratum ${node.stratum!.clientCount}` : ''}${web ? ` | web ${web.url}` : ''}`;
+  };
+  timer = f.status ? setInterval(() => status.update(line()), tty ? 1000 : 10_000) : null;
 }
 
 /** Adds this command to the `hashlane` program (src/cli/main.ts). */

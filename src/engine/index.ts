@@ -1,4 +1,4 @@
 export { Arena } from './arena.js';
 export { EngineLoadError, EngineNotReadyError, assertBytes, assertBytesLength } from './errors.js';
-export { engine, instantiate, loadEngine, ready, simdSupported, useEngine, wasmUrl } from './loader.js';
-export type { Backend, Engine, LoadOptions, WasmSource } from './loader.js';
+export { engine, engineInfo, instantiate, loadEngine, ready, simdSupported, useEngine, wasmUrl } from './loader.js';
+export type { Backend, Engine, EngineInfo, LoadOptions, WasmSource } from './loader.js';

@@ -97,17 +97,30 @@ export async function loadEngine(options: LoadOptions = {}): Promise<Engine> {
 }
 
 let current: Engine | null = null;
-let loading: Promise<void> | null = null;
+let loading: Promise<EngineInfo> | null = null;
+
+/** Which build the default engine is: `backend` loaded; `simd` whether this runtime validates v128 code. */
+export interface EngineInfo {
+  backend: Backend;
+  simd: boolean;
+}
+
+/** The loaded default engine's build; throws EngineNotReadyError before `ready()` resolved. */
+export function engineInfo(): EngineInfo {
+  return { backend: engine().backend, simd: simdSupported() };
+}
 
 /**
- * Loads the engine once; every other call of the library throws until this resolves.
- * Later calls return the same promise (their options are ignored once loading began).
+ * Loads the engine once and resolves to its `engineInfo()`; every other call of the library
+ * throws until this resolves. Later calls return the same promise (their options are ignored
+ * once loading began).
  */
-export function ready(options: LoadOptions = {}): Promise<void> {
+export function ready(options: LoadOptions = {}): Promise<EngineInfo> {
   if (!loading) {
     loading = loadEngine(options).then(
       (engine) => {
         current = engine;
+        return engineInfo();
       },
       (err) => {
         loading = null;
@@ -127,5 +140,5 @@ export function engine(): Engine {
 /** Installs an engine as the default (workers that instantiate a module they were sent). */
 export function useEngine(e: Engine): void {
   current = e;
-  loading = Promise.resolve();
+  loading = Promise.resolve(engineInfo());
 }

@@ -1,9 +1,11 @@
+import { formatAmount } from '../chain/amount.js';
 import { blockHash, blockSize, decodeBlock, encodeBlock, type Block } from '../chain/block.js';
 import { ChainError, DecodeError, MempoolError, ValidationError } from '../chain/errors.js';
-import { toDisplayHex, toHex } from '../chain/hex.js';
+import { bytesEqual, toDisplayHex, toHex } from '../chain/hex.js';
 import { txToJson } from '../chain/json.js';
+import { completeBlock } from '../chain/template.js';
 import { encodeTx, txid, type Transaction } from '../chain/tx.js';
-import { bitsToTarget, encodeHeader } from '../pow/index.js';
+import { bitsToTarget, encodeHeader, scanNonces } from '../pow/index.js';
 import type { HashlaneNode } from './node.js';
 import { parseHostPort } from './rpc-params.js';
 import { RpcCode, RpcError } from './rpc-errors.js';
@@ -12,9 +14,20 @@ import { targetToDifficulty } from './stratum-server.js';
 
 const rev = (b: Uint8Array): Uint8Array => b.slice().reverse();
 
-/** The chain's JSON view (display-order txid, hex keys, decimal-string amounts) plus the size. */
-function txJson(tx: Transaction) {
-  return { ...txToJson(tx), size: encodeTx(tx).length };
+/**
+ * The chain's JSON view (display-order txid, hex keys) plus the size, with amount and fee in
+ * coins as Bitcoin Core shows them ("12.50000000"; a string, see amountJson).
+ */
+function txJson(tx: Transaction, decimals: number) {
+  const { amount } = moved(tx);
+  const j = txToJson(tx);
+  return { ...j, ...(j.amount !== undefined ? { amount: formatAmount(amount, decimals) } : {}), fee: formatAmount(tx.fee, decimals), size: encodeTx(tx).length };
+}
+
+/** The coins a transaction moves to a recipient besides its fee (transfers, coinbases; 0 for other kinds). */
+function moved(tx: Transaction): { to: Uint8Array | null; amount: bigint } {
+  const b = tx.body as { to?: unknown; amount?: unknown } | null;
+  return b && b.to instanceof Uint8Array && typeof b.amount === 'bigint' ? { to: b.to, amount: b.amount } : { to: null, amount: 0n };
 }
 
 /** Maps chain errors to Bitcoin Core's codes with the rule's reason first in the message. */
@@ -58,6 +71,9 @@ function templatePayee(req: unknown): Uint8Array | null {
 
 export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
   const chain = () => node.chain;
+  // Core prints amounts as JSON numbers with every decimal (12.50000000); the same digits go
+  // out as a string here because a u64 of base units exceeds what a JSON double keeps exactly.
+  const amountJson = (units: bigint) => formatAmount(units, node.params.decimals);
   const blockJson = (block: Block, verbosity: number) => {
     const hash = blockHash(block.header);
     const e = chain().getEntry(hash);
@@ -79,7 +95,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
       size: blockSize(block),
       previousblockhash: e?.height ? toDisplayHex(block.header.prevHash) : undefined,
       nextblockhash: next ? toDisplayHex(next) : undefined,
-      tx: verbosity >= 2 ? block.txs.map(txJson) : block.txs.map((t) => toDisplayHex(txid(t))),
+      tx: verbosity >= 2 ? block.txs.map((t) => txJson(t, node.params.decimals)) : block.txs.map((t) => toDisplayHex(txid(t))),
     };
   };
   const findBlock = async (hash: Uint8Array) => {
@@ -161,11 +177,11 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: async ([id]) => {
       const internal = rev(id as Uint8Array);
       const pending = node.mempool.get(internal);
-      if (pending) return { ...txJson(pending), hex: toHex(encodeTx(pending)), confirmations: 0, in_mempool: true };
+      if (pending) return { ...txJson(pending, node.params.decimals), hex: toHex(encodeTx(pending)), confirmations: 0, in_mempool: true };
       const found = await chain().getTransaction(internal);
       if (!found) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `no transaction ${toHex(id as Uint8Array)} in the active chain or the mempool`);
       return {
-        ...txJson(found.tx),
+        ...txJson(found.tx, node.params.decimals),
         hex: toHex(encodeTx(found.tx)),
         blockhash: toDisplayHex(found.blockHash),
         blockheight: found.height,
@@ -175,18 +191,29 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getbalance', {
-    help: 'getbalance address — confirmed balance in base units (decimal string)',
+    help: 'getbalance address — confirmed balance in coins ("12.50000000")',
     params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
-    handler: ([a]) => chain().getAccount(address(a as Uint8Array)).balance.toString(),
+    handler: ([a]) => amountJson(chain().getAccount(address(a as Uint8Array)).balance),
   });
   rpc.register('getaccount', {
-    help: 'getaccount address — balance, nonce, and the next nonce counting pending transactions',
+    help: 'getaccount address — confirmed balance, the balance once the pending transactions are mined, nonce, next nonce, pending count',
     params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
     handler: ([a]) => {
       const pk = address(a as Uint8Array);
+      const key = toHex(pk);
       const acct = chain().getAccount(pk);
-      const pending = node.mempool.pendingFor(pk);
-      return { address: toHex(pk), balance: acct.balance.toString(), nonce: acct.nonce, nextnonce: node.mempool.nextNonce(pk), pending: pending.length };
+      // Pending in and out: transfers to this key and this key's own spends (amount + fee).
+      let pendingBalance = acct.balance;
+      let pending = 0;
+      for (const e of node.mempool.entries()) {
+        const { to, amount } = moved(e.tx);
+        const out = e.from === key;
+        const inbound = to !== null && toHex(to) === key;
+        if (out) pendingBalance -= amount + e.tx.fee;
+        if (inbound) pendingBalance += amount;
+        if (out || inbound) pending++;
+      }
+      return { address: key, balance: amountJson(acct.balance), pendingbalance: amountJson(pendingBalance), nonce: acct.nonce, nextnonce: node.mempool.nextNonce(pk), pending, unit: node.params.coinName };
     },
   });
   rpc.register('sendrawtransaction', {
@@ -212,7 +239,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: ([verbose]) => {
       const entries = node.mempool.entries();
       if (!verbose) return entries.map((e) => toDisplayHex(e.id));
-      return Object.fromEntries(entries.map((e) => [toDisplayHex(e.id), { size: e.size, fee: e.tx.fee.toString(), time: Math.floor(e.time / 1000), from: e.from, nonce: e.tx.nonce }]));
+      return Object.fromEntries(entries.map((e) => [toDisplayHex(e.id), { size: e.size, fee: amountJson(e.tx.fee), time: Math.floor(e.time / 1000), from: e.from, nonce: e.tx.nonce }]));
     },
   });
   rpc.register('getmininginfo', {
@@ -235,7 +262,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getblocktemplate', {
-    help: 'getblocktemplate [address | {"rules": [...], "address": hex}] — a block to mine: header (nonce 0), target and the full transactions',
+    help: 'getblocktemplate [address | {"rules": [...], "address": hex}] — a block to mine: header (nonce 0), target and the full transactions (coinbasevalue and fees in base units, as Core)',
     params: [{ name: 'template_request', type: 'json', optional: true }],
     handler: ([req]) => {
       const t = node.template(templatePayee(req) ?? node.minerAddress);
@@ -309,11 +336,56 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: () => ({
       chain: node.params.name,
       chainid: node.params.chainId,
+      unit: node.params.coinName,
+      decimals: node.params.decimals,
       blocks: chain().height,
       bestblockhash: toDisplayHex(chain().tip.hash),
       chainwork: chain().tip.chainWork.toString(16).padStart(64, '0'),
       mediantime: chain().medianTimePast(),
       genesis: toDisplayHex(chain().genesisHash),
     }),
+  });
+
+  // Mining on demand (regtest, as Bitcoin Core): n blocks in this process, their hashes back.
+  const generate = async (n: number, to: Uint8Array, maxTries: number): Promise<string[]> => {
+    const hashes: string[] = [];
+    let tries = maxTries;
+    while (hashes.length < n && tries > 0) {
+      const t = node.template(to);
+      const header = encodeHeader(t.header);
+      let nonce: number | null = null;
+      // Slices of 2^16 nonces with a turn of the event loop between them: RPC, peers and
+      // Stratum keep being served while a harder chain (devnet) is mined.
+      for (let start = 0; nonce === null && tries > 0 && start < 2 ** 32; start += 1 << 16) {
+        const r = scanNonces(header, t.target, start, Math.min(1 << 16, tries, 2 ** 32 - start));
+        tries -= r.hashes;
+        nonce = r.nonce;
+        if (nonce === null) await new Promise((ok) => setImmediate(ok));
+      }
+      if (nonce === null) break;
+      const block = completeBlock(t, { nonce });
+      const reason = await node.submitBlock(block);
+      // Another miner may have moved the tip meanwhile: mine on the new one.
+      if (reason === null) hashes.push(toDisplayHex(blockHash(block.header)));
+      else if (bytesEqual(chain().tip.hash, t.header.prevHash)) throw new RpcError(RpcCode.VERIFY_ERROR, `generated block rejected: ${reason}`);
+    }
+    return hashes;
+  };
+  rpc.register('generatetoaddress', {
+    help: 'generatetoaddress nblocks address [maxtries=1000000] — mine nblocks now, paying address; returns their hashes',
+    params: [
+      { name: 'nblocks', type: 'int', min: 0, max: 10_000 },
+      { name: 'address', type: 'hex', maxBytes: 32 },
+      { name: 'maxtries', type: 'int', min: 1, max: 1e12, optional: true },
+    ],
+    handler: ([n, a, maxTries]) => generate(n as number, address(a as Uint8Array), (maxTries as number | undefined) ?? 1_000_000),
+  });
+  rpc.register('generate', {
+    help: "generate nblocks [maxtries=1000000] — mine nblocks now to the node's own key; returns their hashes",
+    params: [
+      { name: 'nblocks', type: 'int', min: 0, max: 10_000 },
+      { name: 'maxtries', type: 'int', min: 1, max: 1e12, optional: true },
+    ],
+    handler: ([n, maxTries]) => generate(n as number, node.minerAddress, (maxTries as number | undefined) ?? 1_000_000),
   });
 }

@@ -1,3 +1,4 @@
+import { AmountError, DEFAULT_DECIMALS, parseAmount } from '../chain/amount.js';
 import { RpcCode, RpcError } from './rpc-errors.js';
 
 /** What a parameter must be; the checked value handed to the handler is shown in brackets. */
@@ -7,7 +8,7 @@ export type ParamType =
   | 'string' // [string] at most maxLength characters
   | 'hex' // [Uint8Array] even-length hex, at most maxBytes bytes
   | 'hash' // [Uint8Array] 32 bytes from 64 hex digits, kept in the order given
-  | 'amount' // [bigint] a non-negative integer, as a JSON number (safe) or a decimal string
+  | 'amount' // [bigint] base units, from coins as a decimal string ("12.5") or a JSON number (12.5), as Bitcoin Core's AmountFromValue
   | 'hostport' // [string] "host:port" with a port in 1..65535
   | 'verbosity' // [number] an integer within min..max, or true (1) / false (0) as Bitcoin Core accepts
   | 'object' // [Record<string, unknown>] a JSON object; the handler checks its fields
@@ -21,6 +22,8 @@ export interface ParamSpec {
   max?: number;
   maxLength?: number;
   maxBytes?: number;
+  /** Decimal places of an 'amount' (default 8). */
+  decimals?: number;
   /** Accepted values (for strings). */
   oneOf?: readonly string[];
 }
@@ -87,13 +90,16 @@ function checkOne(method: string, s: ParamSpec, v: unknown): unknown {
       return fromHex(v);
     }
     case 'amount': {
-      let n: bigint;
-      if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
-      else if (typeof v === 'string' && /^[0-9]{1,39}$/.test(v)) n = BigInt(v);
-      else throw bad(`${where} must be a non-negative integer amount in base units (number or decimal string), got ${show(v)}`);
-      if (n < 0n) throw bad(`${where} must not be negative`);
-      if (n >= 1n << 64n) throw bad(`${where} must be below 2^64`);
-      return n;
+      // A JSON number arrives as a double: its shortest decimal form is what the client wrote
+      // unless it needed an exponent, which is refused rather than guessed at.
+      const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
+      if (typeof text !== 'string') throw bad(`${where} must be an amount in coins (decimal string or number, e.g. "12.5"), got ${show(v)}`);
+      try {
+        return parseAmount(text, s.decimals ?? DEFAULT_DECIMALS, where);
+      } catch (err) {
+        if (err instanceof AmountError) throw bad(err.message);
+        throw err;
+      }
     }
     case 'verbosity': {
       if (typeof v === 'boolean') return v ? 1 : 0;

@@ -91,6 +91,8 @@ export class StratumClient {
   private readonly host: string;
   private readonly port: number;
   private conn: StratumConnection | null = null;
+  /** The difficulty last logged on this connection (null: none yet). */
+  private announcedDifficulty: number | null = null;
   private buffer = '';
   private nextId = 1;
   private pending = new Map<number, Pending>();
@@ -153,6 +155,7 @@ export class StratumClient {
         return;
       }
       this.stats.connections++;
+      this.announcedDifficulty = null;
       this.log(`connected to ${this.host}:${this.port}`);
       const sub = (await this.call('mining.subscribe', [this.opts.userAgent ?? 'hashlane/0.1'])) as unknown[];
       if (!Array.isArray(sub) || typeof sub[1] !== 'string' || typeof sub[2] !== 'number') {
@@ -247,6 +250,9 @@ export class StratumClient {
       case 'mining.set_difficulty': {
         const d = Number(msg.params?.[0]);
         if (!(d > 0)) throw new StratumProtocolError(`mining.set_difficulty needs a positive difficulty, got ${JSON.stringify(msg.params)}`);
+        // Pools resend the same difficulty before every job: only a change is news (or work).
+        if (d === this.announcedDifficulty) break;
+        this.announcedDifficulty = d;
         this.stats.difficulty = d;
         this.log(`pool difficulty ${d}`);
         this.status();

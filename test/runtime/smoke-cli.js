@@ -6,7 +6,7 @@ import { formatSummary, loadVectorsWith, runSmoke } from './smoke.js';
 
 const g = globalThis;
 const args = g.Deno ? g.Deno.args : g.process.argv.slice(2);
-const dir = args[0] ? new URL(`file://${args[0].replace(/\/?$/, '/')}`) : new URL('../../../shared/vectors/', import.meta.url);
+const dir = args[0] ? new URL(`file://${args[0].replace(/\/?$/, '/')}`) : new URL('../vectors/', import.meta.url);
 
 async function readText(name) {
   const url = new URL(name, dir);

@@ -1,7 +1,7 @@
 // The runtime smoke suite: known-answer checks of the built package, written in plain ESM with
 // no Node-only API so that the SAME file runs under Node, Deno, Bun and in Chromium.
 // A runner (smoke-cli.js for the command-line runtimes, smoke.html for the browser) imports the
-// package, reads the shared vectors its own way and calls runSmoke(lib, vectors).
+// package, reads test/vectors its own way and calls runSmoke(lib, vectors).
 //
 // A check whose API is not exported by this build is reported as "skip" (the package grows part by
 // part); any mismatch or exception is "fail". The vitest side (test/runtime.test.ts) requires no
@@ -267,7 +267,7 @@ export function runtimeName() {
 }
 
 /**
- * Runs every check against `lib` (the package namespace) with the parsed shared vectors
+ * Runs every check against `lib` (the package namespace) with the parsed vectors
  * `{ headers, merkle, ed25519 }`. Returns `{ runtime, backend, ok, results }`; never throws.
  */
 export async function runSmoke(lib, vectors) {

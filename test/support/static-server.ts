@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
 };
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const vectorsDir = resolve(projectRoot, '../shared/vectors');
+export const vectorsDir = resolve(projectRoot, 'test/vectors');
 
 export interface StaticServer {
   url: string;
@@ -24,7 +24,7 @@ export interface StaticServer {
 
 /**
  * A static file server on 127.0.0.1 (a free port) for browser tests. `mounts` maps URL
- * prefixes to directories, longest prefix first; default: /vectors/ -> ../shared/vectors,
+ * prefixes to directories, longest prefix first; default: /vectors/ -> test/vectors,
  * / -> the project root. GET only; paths outside a mount's directory are refused.
  */
 export async function serveStatic(mounts: Record<string, string> = { '/vectors/': vectorsDir, '/': projectRoot }): Promise<StaticServer> {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Reads a JSON file from ../shared/vectors (beside the project root). */
+/** test/vectors: byte-identical copies of the reference data (provenance in its README). */
+export const vectorsDir = fileURLToPath(new URL('../vectors/', import.meta.url));
+
+/** Reads a JSON file from test/vectors. */
 export function loadVectors<T = any>(name: string): T {
-  const path = fileURLToPath(new URL(`../../../shared/vectors/${name}`, import.meta.url));
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as T;
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
