@@ -41,7 +41,7 @@ async function openPage(browser: Chromium, url: string): Promise<{ page: Page; e
   // Without ?mode= the page probes for a node's work endpoint; a static server has none.
   page.on('console', (m) => m.type() === 'error' && !/WebSocket connection to .*\/ws' failed/.test(m.text()) && errors.push(m.text()));
   await page.goto(url, { timeout: 15_000 });
-  await page.waitForFunction(() => (window as unknown as { hashlaneApp?: { state: AppState } }).hashlaneApp?.state.backend, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => (window as unknown as { hashlaneApp?: { state: AppState } }).hashlaneApp?.state.backend, undefined, { timeout: 60_000 });
   return { page, errors };
 }
 
@@ -257,7 +257,7 @@ describe.skipIf(skipBrowser)('browser mining page on WebGPU (SwiftShader)', () =
     if (!hasAdapter) return ctx.skip();
     const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&chain=regtest&backend=webgpu&autostart=1`);
     await waitFor(page, 's.blocks.filter((b) => b.accepted).length >= 3');
-    await waitFor(page, 's.gpuRate > 0', 20_000);
+    await waitFor(page, 's.gpuRate > 0');
     const s = await state(page);
     expect(s.error).toBeNull();
     expect(s.activeBackends).toEqual(['webgpu']);
