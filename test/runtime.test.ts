@@ -23,7 +23,8 @@ function runSmokeCli(cmd: string, args: string[]): Promise<SmokeReport> {
     execFile(
       cmd,
       args,
-      { cwd: root, timeout: 30_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
+      // Generous: a loaded 2-core CI machine has taken over 30 s for Bun's cold start and run.
+      { cwd: root, timeout: 90_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
       (err, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('SMOKE-RESULT '));
         if (!line) {
@@ -67,7 +68,7 @@ describe('runtime smoke matrix', () => {
     const r = await runSmokeCli(bin('deno'), ['run', '--no-prompt', '--allow-read', cli]);
     expect(r.runtime).toMatch(/^deno /);
     expectLikeNode(r);
-  });
+  }, 120_000);
 
   // The bun binary comes from the npm registry's platform package (devDependency `bun`); a
   // node_modules installed before it was added lacks it until `npm install` runs again.
@@ -75,7 +76,7 @@ describe('runtime smoke matrix', () => {
     const r = await runSmokeCli(bin('bun'), [cli]);
     expect(r.runtime).toMatch(/^bun /);
     expectLikeNode(r);
-  });
+  }, 120_000);
 
   describe.skipIf(skipBrowser)('headless Chromium', () => {
     let server: StaticServer;

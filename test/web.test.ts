@@ -256,7 +256,7 @@ describe.skipIf(skipBrowser)('browser mining page on WebGPU (SwiftShader)', () =
   it('standalone: mines regtest blocks on the GPU backend alone, GPU rate shown, screenshot', async (ctx) => {
     if (!hasAdapter) return ctx.skip();
     const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&chain=regtest&backend=webgpu&autostart=1`);
-    await waitFor(page, 's.blocks.filter((b) => b.accepted).length >= 3');
+    await waitFor(page, 's.blocks.filter((b) => b.accepted).length >= 3', 150_000);
     await waitFor(page, 's.gpuRate > 0');
     const s = await state(page);
     expect(s.error).toBeNull();
@@ -271,7 +271,7 @@ describe.skipIf(skipBrowser)('browser mining page on WebGPU (SwiftShader)', () =
     await page.evaluate(() => (window as unknown as { hashlaneApp: { pause(): void } }).hashlaneApp.pause());
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 180_000);
 
   it('standalone devnet with both backends: WASM worker and GPU side by side, each with its rate', async (ctx) => {
     if (!hasAdapter) return ctx.skip();

@@ -62,6 +62,7 @@ export class Mempool {
   /** sender hex -> nonce -> entry */
   private readonly bySender = new Map<string, Map<number, MempoolEntry>>();
   private totalBytes = 0;
+  private rev = 0;
   private readonly maxBytes: number;
   private readonly minFeeRate: bigint;
   private readonly maxNonceGap: number;
@@ -82,6 +83,11 @@ export class Mempool {
   /** Fee plus what the body takes from the sender: the balance a pending transaction reserves. */
   private cost(tx: Transaction): bigint {
     return tx.fee + (this.registry.spec(tx.kind)?.spend?.(tx as never) ?? 0n);
+  }
+
+  /** Changes on every insertion or removal: a template built at one revision stays valid until it moves. */
+  get revision(): number {
+    return this.rev;
   }
 
   get size(): number {
@@ -201,6 +207,7 @@ export class Mempool {
     if (old) this.removeEntry(old);
     const entry: MempoolEntry = { tx, id, key, size: encodeTx(tx).length, from, time: Date.now() };
     this.byId.set(key, entry);
+    this.rev++;
     let m = this.bySender.get(from);
     if (!m) this.bySender.set(from, (m = new Map()));
     m.set(tx.nonce, entry);
@@ -233,6 +240,7 @@ export class Mempool {
 
   private removeEntry(e: MempoolEntry): void {
     if (!this.byId.delete(e.key)) return;
+    this.rev++;
     this.totalBytes -= e.size;
     const m = this.bySender.get(e.from);
     if (m) {
@@ -248,6 +256,7 @@ export class Mempool {
   }
 
   clear(): void {
+    this.rev++;
     this.byId.clear();
     this.bySender.clear();
     this.totalBytes = 0;

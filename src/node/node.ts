@@ -87,6 +87,9 @@ interface MinerKeyFile {
  * header-first sync and gossip, JSON-RPC, a Stratum server and an optional local miner.
  * Emits 'tip' (TipChangeEvent) after every active-chain change.
  */
+/** How long one block template serves repeated requests at an unchanged tip and mempool. */
+const TEMPLATE_REUSE_MS = 1000;
+
 export class HashlaneNode extends EventEmitter {
   readonly params: ChainParams;
   chain!: Chain;
@@ -107,6 +110,7 @@ export class HashlaneNode extends EventEmitter {
   private requestStop!: () => void;
   private unsubscribe: (() => void) | null = null;
   private stopping: Promise<void> | null = null;
+  private lastTemplate: { key: string; at: number; template: BlockTemplate } | null = null;
   readonly startedAt = Date.now();
 
   private constructor(readonly opts: NodeOptions) {
@@ -229,8 +233,20 @@ export class HashlaneNode extends EventEmitter {
   }
 
   /** A template paying `address`, with mempool transactions. */
+  /**
+   * A block template paying `address`. Building one runs the block on the tip (state and
+   * receipts roots), so a template is reused while the tip, the mempool and the address are
+   * the same, for at most TEMPLATE_REUSE_MS: a client asking for jobs in a loop costs a
+   * lookup, not a block execution each. Callers treat templates as immutable.
+   */
   template(address: Uint8Array): BlockTemplate {
-    return createBlockTemplate(this.chain, this.mempool, { coinbaseTo: address, coinbasePayload: coinbasePayload() });
+    const key = `${this.chain.tip.key}:${this.mempool.revision}:${toHex(address)}`;
+    const now = Date.now();
+    const c = this.lastTemplate;
+    if (c && c.key === key && now - c.at < TEMPLATE_REUSE_MS) return c.template;
+    const template = createBlockTemplate(this.chain, this.mempool, { coinbaseTo: address, coinbasePayload: coinbasePayload() });
+    this.lastTemplate = { key, at: now, template };
+    return template;
   }
 
   /** A block from RPC, Stratum or the local miner. Resolves null when accepted, else the reason. */
