@@ -148,6 +148,7 @@ function rewrite(m: binaryen.Module): InstrumentResult {
     if (mem.is64) refuse('contract-memory64', 'memory64 is refused');
     if (mem.initial > LIMITS.maxPages) refuse('contract-memory-too-large', `memory starts at ${mem.initial} pages, at most ${LIMITS.maxPages}`);
   }
+  if (m.getStart()) refuse('contract-start', 'a start section is refused (it would run before gas is set): export it instead (asc --exportStart _initialize)');
   if ((mod.getNumTags?.() ?? 0) > 0) refuse('contract-exceptions', 'exception tags are refused');
   for (const n of [GAS_GLOBAL, DEPTH_GLOBAL]) if (m.getExport(n)) refuse('contract-reserved-name', `export ${n} is reserved`);
 

@@ -130,7 +130,7 @@ function runFrame(host: ContractHost, req: CallRequest, events: ContractEvent[],
       const module = host.module(req.contract);
       if (!module) throw new Halt('no-contract', enc.encode('no contract at this address'));
       if (!METHOD_RE.test(req.method) || req.method.startsWith('__')) throw new Halt('no-method', enc.encode(`method ${JSON.stringify(req.method)} is not callable`));
-      const upfront = BigInt(HOST_GAS.instantiate + HOST_GAS.base * 0);
+      const upfront = BigInt(HOST_GAS.instantiate);
       if (gasLeft < upfront) {
         gasLeft = -1n;
         throw new Halt('out-of-gas', enc.encode('out of gas'));
@@ -265,6 +265,8 @@ function runFrame(host: ContractHost, req: CallRequest, events: ContractEvent[],
       const fn = exp[req.method];
       if (typeof fn !== 'function') throw new Halt('no-method', enc.encode(`the contract has no method ${req.method}`));
       try {
+        const start = exp._initialize;
+        if (typeof start === 'function' && req.method !== '_initialize') (start as () => unknown)();
         (fn as () => unknown)();
       } catch (e) {
         if (e instanceof Halt) throw e;
