@@ -3,11 +3,12 @@
 import binaryen from 'binaryen';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../dist/index.js';
-import { instrument, ContractValidationError, LIMITS } from '../dist/contracts/instrument.js';
+import { instrument, loadInstrumenter, ContractValidationError, LIMITS } from '../dist/contracts/instrument.js';
 import { callContract, MAX_CALL_DEPTH, type ContractHost } from '../dist/contracts/vm.js';
 
 beforeAll(async () => {
   await ready();
+  expect(await loadInstrumenter()).toBe(true);
 });
 
 function wat(text: string): Uint8Array {

@@ -6,10 +6,11 @@ import { ready } from '../dist/index.js';
 import { sha256 } from '../dist/hash/index.js';
 import * as C from '../dist/chain/index.js';
 import { keyOf } from './support/chain.js';
-import { AbiReader, AbiWriter, contractWasm, Devnet, u64Of } from './support/contracts.js';
+import { AbiReader, AbiWriter, contractWasm, Devnet, loadInstrumenter, u64Of } from './support/contracts.js';
 
 beforeAll(async () => {
   await ready();
+  expect(await loadInstrumenter()).toBe(true);
 });
 
 const [issuer, alice, bob, inspector, seller] = [11, 12, 13, 14, 15].map(keyOf);

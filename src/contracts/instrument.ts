@@ -19,7 +19,36 @@
 //
 // The rewritten bytes are what the chain stores: binaryen's version is pinned in
 // package.json because these bytes are consensus.
-import binaryen from 'binaryen';
+import type Binaryen from 'binaryen';
+
+// binaryen is loaded on demand (loadInstrumenter): only deploying needs it, and a browser
+// bundle must not carry its 13 MB. The specifier is a variable so that bundlers leave it.
+let binaryen: typeof Binaryen;
+let B: Record<string, any>;
+let X: Record<string, number>;
+let ALLOWED_FEATURES = 0;
+
+/** Loads binaryen (Node, Deno, Bun); false where it cannot be loaded (a browser bundle). */
+export async function loadInstrumenter(): Promise<boolean> {
+  if (binaryen) return true;
+  try {
+    const name = 'binaryen';
+    binaryen = ((await import(/* @vite-ignore */ name)) as { default: typeof Binaryen }).default;
+  } catch {
+    return false;
+  }
+  B = binaryen as unknown as Record<string, any>;
+  X = B.ExpressionIds as Record<string, number>;
+  // Everything else (threads, SIMD, references, GC, exceptions, tail calls, multi-value,
+  // memory64) is refused.
+  const F = binaryen.Features;
+  ALLOWED_FEATURES = F.MutableGlobals | F.SignExt | F.BulkMemory | F.BulkMemoryOpt | F.CallIndirectOverlong;
+  return true;
+}
+
+export function instrumenterLoaded(): boolean {
+  return binaryen !== undefined;
+}
 
 export const INSTRUMENT_VERSION = 1;
 
@@ -77,11 +106,6 @@ export interface InstrumentResult {
   regions: number;
 }
 
-/** Everything else (threads, SIMD, references, GC, exceptions, tail calls, multi-value, memory64) is refused. */
-const ALLOWED_FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.CallIndirectOverlong;
-
-const B = binaryen as unknown as Record<string, any>;
-const X = (binaryen as unknown as { ExpressionIds: Record<string, number> }).ExpressionIds;
 
 let divRem: Set<number> | undefined;
 function divRemOps(): Set<number> {
@@ -91,10 +115,8 @@ function divRemOps(): Set<number> {
   return divRem;
 }
 
-const INT_TYPES = new Set<number>([binaryen.none, binaryen.i32, binaryen.i64, binaryen.unreachable]);
-
 function typeOk(t: number): boolean {
-  if (INT_TYPES.has(t)) return true;
+  if (t === binaryen.none || t === binaryen.i32 || t === binaryen.i64 || t === binaryen.unreachable) return true;
   return binaryen.expandType(t).every((x) => x === binaryen.i32 || x === binaryen.i64);
 }
 
@@ -107,12 +129,13 @@ function typeName(t: number): string {
 
 /** Validates `wasm` and returns the instrumented module bytes (ContractValidationError when refused). */
 export function instrument(wasm: Uint8Array): InstrumentResult {
+  // Not a ContractValidationError: a node without the instrumenter must stop, not diverge.
+  if (!binaryen) throw new Error('instrumenter-not-loaded: await loadInstrumenter() before deploying contracts');
   if (!(wasm instanceof Uint8Array)) refuse('contract-not-bytes', 'the code must be a Uint8Array');
   if (wasm.length > LIMITS.maxCodeBytes) refuse('contract-too-large', `code is ${wasm.length} bytes, at most ${LIMITS.maxCodeBytes} allowed`);
   // The engine's own validator first, so binaryen only ever reads a well-formed module.
   if (!WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)) refuse('contract-invalid-wasm', 'the code is not a valid WebAssembly module');
-  const F = binaryen.Features;
-  const m = binaryen.readBinaryWithFeatures(wasm, F.All);
+  const m = binaryen.readBinaryWithFeatures(wasm, binaryen.Features.All);
   m.setFeatures(ALLOWED_FEATURES);
   try {
     return rewrite(m);
@@ -121,7 +144,7 @@ export function instrument(wasm: Uint8Array): InstrumentResult {
   }
 }
 
-function rewrite(m: binaryen.Module): InstrumentResult {
+function rewrite(m: Binaryen.Module): InstrumentResult {
   const mod = m as unknown as Record<string, any>;
   const ptr = mod.ptr as number;
   // Module-level checks.

@@ -3,10 +3,10 @@
 // through the module's RPC views.
 import { readFileSync } from 'node:fs';
 import * as C from '../../dist/chain/index.js';
-import { AbiReader, AbiWriter } from '../../dist/contracts/index.js';
+import { AbiReader, AbiWriter, loadInstrumenter } from '../../dist/contracts/index.js';
 import type { Key } from './chain.js';
 
-export { AbiReader, AbiWriter };
+export { AbiReader, AbiWriter, loadInstrumenter };
 
 /** The coinbase goes to a key no test spends from, so balances show only what the test did. */
 const MINER = new Uint8Array(32).fill(0x99);
