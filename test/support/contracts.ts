@@ -71,7 +71,7 @@ export class Devnet {
   }
 
   receipt(tx: C.Transaction): Receipt {
-    return C.contracts.rpc!.gettransactionreceipt.handler(this.state, [C.txid(tx)]) as Receipt;
+    return C.contracts.rpc!.gettransactionreceipt.handler(this.state, [C.toDisplayHex(C.txid(tx))]) as Receipt;
   }
 
   view(method: string, params: unknown[]): any {

@@ -317,10 +317,10 @@ export const contracts: ChainModule = {
   kinds: [deploy, call] as unknown as readonly KindSpec<never>[],
   rpc: {
     gettransactionreceipt: {
-      description: 'gettransactionreceipt txid — the contract receipt (status, gasUsed, data, events, height) or null',
+      description: 'gettransactionreceipt txid — the contract receipt (status, gasUsed, data, events, height) or null; txid as sendrawtransaction returns it (display order)',
       params: [{ name: 'txid', type: 'hex', maxBytes: 32 }],
       handler(q, [id]) {
-        const v = q.read(NAMESPACE, receiptKey(bytesParam(id)));
+        const v = q.read(NAMESPACE, receiptKey(bytesParam(id).slice().reverse()));
         if (!v) return null;
         const height = new DataView(v.buffer, v.byteOffset, 4).getUint32(0, true);
         return { height, ...receiptJson(decodeReceipt(v.subarray(4))) };
