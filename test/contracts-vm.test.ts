@@ -146,6 +146,25 @@ describe('metering', () => {
   });
 });
 
+describe('instance reuse', () => {
+  it('a call sees the memory and globals instantiation left, never the previous call\'s', () => {
+    const h = new MemHost();
+    const c = h.deploy(1, wat(`(module ${HOST} (global $g (mut i32) (i32.const 5)) (data (i32.const 0) "k")
+      (func (export "bump") (global.set $g (i32.add (global.get $g) (i32.const 1)))
+        (i32.store (i32.const 8) (i32.add (global.get $g) (i32.load (i32.const 16))))
+        (i32.store (i32.const 16) (i32.const 100))
+        (call $sset (i32.const 0) (i32.const 1) (i32.const 8) (i32.const 4))))`));
+    for (let i = 0; i < 3; i++) {
+      expect(run(h, c, 'bump').status).toBe('ok');
+      expect(new DataView(h.storageGet(c, new Uint8Array([0x6b]))!.buffer).getInt32(0, true)).toBe(6);
+    }
+  });
+
+  it('refuses host functions outside ABI v1', () => {
+    expect(() => instrument(wat('(module (import "hashlane" "exec" (func $x)) (func (export "f") (call $x)))'))).toThrow(/contract-foreign-import: function import hashlane.exec is not in host ABI v1/);
+  });
+});
+
 describe('call frames', () => {
   // B writes "b", emits, then reverts when its input byte is 1. A writes "a", calls B,
   // and records B's status; A's write survives B's revert.

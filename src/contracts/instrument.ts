@@ -99,6 +99,14 @@ const refuse = (reason: string, message: string): never => {
 export const HOST_MODULE = 'hashlane';
 export const GAS_GLOBAL = '__hl_gas';
 export const DEPTH_GLOBAL = '__hl_depth';
+/** Every mutable global of the contract is exported as GLOBAL_PREFIX + index, so the VM can reset a reused instance. */
+export const GLOBAL_PREFIX = '__hl_g';
+
+/** The host ABI v1 (vm.ts). */
+export const HOST_FUNCTIONS = new Set([
+  'input_len', 'input_read', 'return_data', 'revert', 'storage_get', 'storage_set', 'storage_remove', 'emit', 'caller', 'self', 'value', 'balance',
+  'block_height', 'block_time', 'transfer', 'call', 'result_len', 'result_read', 'sha256', 'sha256d', 'ed25519_verify', 'ed25519_verify_batch',
+]);
 
 export interface InstrumentResult {
   wasm: Uint8Array;
@@ -173,7 +181,15 @@ function rewrite(m: Binaryen.Module): InstrumentResult {
   }
   if (m.getStart()) refuse('contract-start', 'a start section is refused (it would run before gas is set): export it instead (asc --exportStart _initialize)');
   if ((mod.getNumTags?.() ?? 0) > 0) refuse('contract-exceptions', 'exception tags are refused');
-  for (const n of [GAS_GLOBAL, DEPTH_GLOBAL]) if (m.getExport(n)) refuse('contract-reserved-name', `export ${n} is reserved`);
+  for (let i = 0; i < m.getNumExports(); i++) {
+    const name = binaryen.getExportInfo(m.getExportByIndex(i)).name;
+    if (name.startsWith('__hl_')) refuse('contract-reserved-name', `export ${name}: names starting __hl_ are reserved`);
+  }
+  const resettable: string[] = [];
+  for (let i = 0; i < nGlobals; i++) {
+    const g = binaryen.getGlobalInfo(m.getGlobalByIndex(i));
+    if (g.mutable) resettable.push(g.name);
+  }
 
   // Frame weights before any local is added.
   const weights = new Map<string, number>();
@@ -186,6 +202,7 @@ function rewrite(m: Binaryen.Module): InstrumentResult {
     }
     if (f.module) {
       if (f.module !== HOST_MODULE) refuse('contract-foreign-import', `function import ${f.module}.${f.base}: only "${HOST_MODULE}" may be imported`);
+      if (!HOST_FUNCTIONS.has(f.base ?? '')) refuse('contract-foreign-import', `function import ${HOST_MODULE}.${f.base} is not in host ABI v1`);
       weights.set(f.name, 8);
       continue;
     }
@@ -200,6 +217,7 @@ function rewrite(m: Binaryen.Module): InstrumentResult {
   m.addGlobal(DEPTH_GLOBAL, binaryen.i32, true, m.i32.const(0));
   m.addGlobalExport(GAS_GLOBAL, GAS_GLOBAL);
   m.addGlobalExport(DEPTH_GLOBAL, DEPTH_GLOBAL);
+  resettable.forEach((name, i) => m.addGlobalExport(name, `${GLOBAL_PREFIX}${i}`));
 
   const gasGet = () => m.global.get(GAS_GLOBAL, binaryen.i64);
   const trapIf = (cond: number) => m.if(cond, m.unreachable());

@@ -21,13 +21,14 @@
 //   sha256(p, l, out32)  sha256d(p, l, out32)
 //   ed25519_verify(pk32, sig64, mp, ml) -> i32
 //   ed25519_verify_batch(p, l, n) -> i32  (n records: pk 32 | sig 64 | msgLen u32 LE | msg)
+// (HOST_FUNCTIONS in instrument.ts: a deploy importing anything else is refused.)
 //
 // Reentrancy is allowed (a contract may be called again while it is on the call stack, as
 // in the EVM); call depth is at most MAX_CALL_DEPTH and the stack-height counter carries
 // across contracts, so recursion through other contracts ends deterministically.
 import { sha256, sha256d } from '../hash/index.js';
 import { ed25519 } from '../sig/index.js';
-import { CONTRACT_CALL_WEIGHT, DEPTH_GLOBAL, GAS_GLOBAL, HOST_MODULE, STACK_LIMIT } from './instrument.js';
+import { CONTRACT_CALL_WEIGHT, DEPTH_GLOBAL, GAS_GLOBAL, GLOBAL_PREFIX, HOST_MODULE, STACK_LIMIT } from './instrument.js';
 
 export const ABI_VERSION = 1;
 export const MAX_CALL_DEPTH = 16;
@@ -118,6 +119,7 @@ function runFrame(host: ContractHost, req: CallRequest, events: ContractEvent[],
   const mark = events.length;
   let gasLeft = req.gasLimit;
   let instance: WebAssembly.Instance | undefined;
+  let pooled: Pooled | undefined;
   const gasOf = () => (instance ? (instance.exports[GAS_GLOBAL] as WebAssembly.Global) : undefined);
   const used = () => {
     const g = gasOf();
@@ -256,10 +258,11 @@ function runFrame(host: ContractHost, req: CallRequest, events: ContractEvent[],
           return items.length === 0 || ed25519.verifyBatch(items) ? 1 : 0;
         },
       };
-      instance = new WebAssembly.Instance(module, { [HOST_MODULE]: env });
+      pooled = acquire(module);
+      pooled.env = env;
+      instance = pooled.instance;
       const exp = instance.exports;
-      memory = exp.memory as WebAssembly.Memory | undefined;
-      if (!(memory instanceof WebAssembly.Memory)) throw new Halt('trap', enc.encode('the contract exports no memory'));
+      memory = pooled.memory;
       (exp[GAS_GLOBAL] as WebAssembly.Global).value = gasLeft;
       (exp[DEPTH_GLOBAL] as WebAssembly.Global).value = stackUnits;
       const fn = exp[req.method];
@@ -287,7 +290,66 @@ function runFrame(host: ContractHost, req: CallRequest, events: ContractEvent[],
     events.length = mark;
     if (e instanceof Halt) return { status: e.status, gasUsed: used(), data: e.data };
     throw e;
+  } finally {
+    if (pooled) release(pooled);
   }
+}
+
+// Instances are reused (instantiating costs far more than a call): one instance serves
+// one call at a time and is put back in exactly the state instantiation left it in — the
+// memory image and every mutable global (instrument.ts exports them all as __hl_g<i>);
+// tables cannot change (table.set/grow are refused). An instance whose memory grew is
+// dropped. So a reused instance cannot be told from a fresh one.
+interface Pooled {
+  mod: WebAssembly.Module;
+  instance: WebAssembly.Instance;
+  memory: WebAssembly.Memory;
+  env: Record<string, (...a: any[]) => unknown>;
+  image: Uint8Array;
+  globals: [WebAssembly.Global, unknown][];
+  busy: boolean;
+}
+const POOL_PER_MODULE = 8;
+const pools = new WeakMap<WebAssembly.Module, Pooled[]>();
+
+function acquire(mod: WebAssembly.Module): Pooled {
+  let list = pools.get(mod);
+  if (!list) pools.set(mod, (list = []));
+  for (const p of list) {
+    if (!p.busy) {
+      p.busy = true;
+      return p;
+    }
+  }
+  const p = { busy: true, env: {}, mod } as Pooled;
+  const imports: Record<string, (...a: any[]) => unknown> = {};
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    const name = imp.name;
+    if (imp.kind === 'function') imports[name] = (...a: any[]) => p.env[name](...a);
+  }
+  p.instance = new WebAssembly.Instance(mod, { [HOST_MODULE]: imports });
+  const memory = p.instance.exports.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Halt('trap', enc.encode('the contract exports no memory'));
+  p.memory = memory;
+  p.image = new Uint8Array(memory.buffer).slice();
+  p.globals = Object.entries(p.instance.exports)
+    .filter(([k, v]) => k.startsWith(GLOBAL_PREFIX) && v instanceof WebAssembly.Global)
+    .map(([, g]) => [g as WebAssembly.Global, (g as WebAssembly.Global).value]);
+  if (list.length < POOL_PER_MODULE) list.push(p);
+  return p;
+}
+
+function release(p: Pooled): void {
+  const list = pools.get(p.mod) ?? [];
+  if (p.memory.buffer.byteLength !== p.image.length) {
+    const i = list.indexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    return;
+  }
+  new Uint8Array(p.memory.buffer).set(p.image);
+  for (const [g, v] of p.globals) g.value = v;
+  p.env = {};
+  p.busy = false;
 }
 
 export function isU64(v: bigint): boolean {
