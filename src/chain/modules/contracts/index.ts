@@ -311,6 +311,18 @@ export function queryCall(q: StateQuery, args: { contract: Uint8Array; method: s
   return { ...r, contract: args.contract };
 }
 
+const CALL_PARAMS = [
+  { name: 'address', type: 'hex', maxBytes: 32 },
+  { name: 'method', type: 'string', maxBytes: 64 },
+  { name: 'input', type: 'hex', maxBytes: MAX_INPUT },
+  { name: 'caller', type: 'hex', maxBytes: 32, optional: true },
+] as const;
+
+/** The read-only run behind callcontract and estimategas. */
+function viewCall(q: StateQuery, [a, method, input, caller]: unknown[]): ContractReceipt {
+  return queryCall(q, { contract: bytesParam(a), method: String(method), input: bytesParam(input ?? ''), caller: caller ? bytesParam(caller) : undefined });
+}
+
 export const contracts: ChainModule = {
   name: 'contracts',
   namespace: NAMESPACE,
@@ -328,26 +340,14 @@ export const contracts: ChainModule = {
     },
     callcontract: {
       description: 'callcontract address method inputhex [caller] — runs a call read-only; its receipt',
-      params: [
-        { name: 'address', type: 'hex', maxBytes: 32 },
-        { name: 'method', type: 'string', maxBytes: 64 },
-        { name: 'input', type: 'hex', maxBytes: MAX_INPUT },
-        { name: 'caller', type: 'hex', maxBytes: 32, optional: true },
-      ],
-      handler(q, [a, method, input, caller]) {
-        return receiptJson(queryCall(q, { contract: bytesParam(a), method: String(method), input: bytesParam(input ?? ''), caller: caller ? bytesParam(caller) : undefined }));
-      },
+      params: CALL_PARAMS,
+      handler: (q, p) => receiptJson(viewCall(q, p)),
     },
     estimategas: {
       description: 'estimategas address method inputhex [caller] — gas a call would use now',
-      params: [
-        { name: 'address', type: 'hex', maxBytes: 32 },
-        { name: 'method', type: 'string', maxBytes: 64 },
-        { name: 'input', type: 'hex', maxBytes: MAX_INPUT },
-        { name: 'caller', type: 'hex', maxBytes: 32, optional: true },
-      ],
-      handler(q, [a, method, input, caller]) {
-        const r = queryCall(q, { contract: bytesParam(a), method: String(method), input: bytesParam(input ?? ''), caller: caller ? bytesParam(caller) : undefined });
+      params: CALL_PARAMS,
+      handler(q, p) {
+        const r = viewCall(q, p);
         return { status: r.status, gasUsed: r.gasUsed.toString() };
       },
     },
