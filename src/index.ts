@@ -39,6 +39,7 @@ export { ed25519 } from './sig/index.js';
 export type { SignedItem } from './sig/index.js';
 // Chain core (issue 5): the whole API under `chain`, the main entry points by name.
 export * as chain from './chain/index.js';
+export * as contracts from './contracts/index.js';
 export {
   Chain, Mempool, ProofOfWork, ChainError, DecodeError, ValidationError, MempoolError,
   devnetParams, regtestParams, defineParams, createTransfer, createBlockTemplate, completeBlock,

@@ -14,6 +14,8 @@ const amount = fc.bigInt({ min: 0n, max: C.U64_MAX });
 const bodies: Record<string, fc.Arbitrary<unknown>> = {
   transfer: fc.record({ to: bytes(32), amount, payload: fc.uint8Array({ maxLength: 600 }) }),
   coinbase: fc.record({ to: bytes(32), amount, stateRoot: bytes(32), receiptsRoot: bytes(32), payload: fc.uint8Array({ maxLength: 300 }) }),
+  'contract-deploy': fc.record({ code: fc.uint8Array({ minLength: 1, maxLength: 300 }), input: fc.uint8Array({ maxLength: 100 }), value: amount, gasLimit: amount, gasPrice: amount }),
+  'contract-call': fc.record({ contract: bytes(32), method: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/), input: fc.uint8Array({ maxLength: 100 }), value: amount, gasLimit: amount, gasPrice: amount }),
 };
 const arbTx = fc.constantFrom(...C.defaultRegistry.kinds).chain((spec) =>
   fc.record({

@@ -6,6 +6,7 @@
 // undo, s+namespace/key -> module state, m+height(BE) -> main-chain hash, t+txid -> block
 // hash + position, 'T' -> tip hash, 'G' -> genesis hash, 'V' -> store format. Every
 // connect/disconnect is one atomic commit, so a crash leaves the store at a block boundary.
+import { loadInstrumenter } from '../contracts/instrument.js';
 import { blockHash, decodeBlock, encodeBlock, type Block, type BlockHeader } from './block.js';
 import { Reader, Writer } from './codec.js';
 import { ProofOfWork, type Consensus } from './consensus.js';
@@ -127,6 +128,9 @@ export class Chain implements AccountView {
 
   /** Opens (or initialises with genesis) a chain on `options.store`. */
   static async open(options: ChainOptions): Promise<Chain> {
+    // Deploying a contract needs the instrumenter (binaryen), loaded on demand; where it
+    // cannot load (a browser bundle) a deploy stops block application instead of diverging.
+    await loadInstrumenter();
     const chain = new Chain(options);
     await chain.store.open();
     try {

@@ -58,6 +58,8 @@ export * from './state.js';
 export * from './state-root.js';
 export * from './module.js';
 export { bank, builtinModules, defaultRegistry, decodeAccount, encodeAccount, queryAccount } from './modules/index.js';
+export { contracts, ContractKind, contractAddress, decodeReceipt, encodeReceipt, queryCall, receiptJson } from './modules/index.js';
+export type { CallBody, ContractReceipt, DeployBody } from './modules/index.js';
 export type { BankKeeper } from './modules/index.js';
 export * from './store.js';
 export * from './chain.js';

@@ -33,6 +33,8 @@ export interface ModuleContext {
   readonly params: ChainParams;
   /** Height of the block being applied (0: genesis). */
   readonly height: number;
+  /** Header time (Unix seconds) of the block being applied (contracts read it). */
+  readonly time: number;
   /** This module's namespace, and nothing else. */
   readonly store: ModuleStore;
   /** The exported calls (keeper API) of another module. */

@@ -304,10 +304,11 @@ export interface ApplyOptions {
   checkRoots?: boolean;
 }
 
-function contextFor(state: ChainState, m: ChainModule, height: number): ModuleContext {
+function contextFor(state: ChainState, m: ChainModule, height: number, time: number): ModuleContext {
   return {
     params: state.params,
     height,
+    time,
     store: state.storeOf(m),
     call: <K>(name: string) => state.keeperOf<K>(name, height),
     frame<T>(fn: () => T): T {
@@ -337,7 +338,7 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
   const contexts = new Map<ChainModule, ModuleContext>();
   const ctxOf = (m: ChainModule) => {
     let c = contexts.get(m);
-    if (!c) contexts.set(m, (c = contextFor(state, m, height)));
+    if (!c) contexts.set(m, (c = contextFor(state, m, height, block.header.time)));
     return c;
   };
   const receipts: Receipt[] = [];
