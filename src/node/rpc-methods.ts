@@ -274,27 +274,29 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: () =>
       node.network.ready().map((p) => ({
         id: p.id,
-        addr: p.dialled ?? p.address,
+        peerid: p.key,
+        addr: p.address,
+        direction: p.inbound ? 'inbound' : 'outbound',
         inbound: p.inbound,
-        version: p.hello!.version,
-        subver: p.hello!.agent,
-        startingheight: p.hello!.height,
+        protocols: node.network.peerProtocols(p),
+        startingheight: p.status!.height,
         conntime: Math.floor(p.connectedAt / 1000),
-        bytessent: p.bytesOut,
-        bytesrecv: p.bytesIn,
-        pingtime: p.lastPingMs === null ? null : p.lastPingMs / 1000,
+        bytessent: p.bytesSent,
+        bytesrecv: p.bytesRecv,
+        score: node.network.rank(p),
+        gossipscore: node.network.gossipScore(p),
         banscore: p.score,
       })),
   });
   rpc.register('addnode', {
-    help: 'addnode "host:port" add|remove|onetry — keep (or drop) a connection to a peer',
+    help: 'addnode "host:port|multiaddr" add|remove|onetry — keep (or drop) a connection to a peer',
     params: [
-      { name: 'node', type: 'hostport' },
+      { name: 'node', type: 'string', maxLength: 256 },
       { name: 'command', type: 'string', oneOf: ['add', 'remove', 'onetry'] },
     ],
     handler: ([target, cmd]) => {
       const hp = target as string;
-      if (!parseHostPort(hp)) throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `bad address ${hp}`);
+      if (!parseHostPort(hp) && !hp.startsWith('/')) throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `bad address ${hp.slice(0, 80)}: expected host:port or a multiaddr`);
       if (cmd === 'remove') {
         if (!node.network.removePeer(hp)) throw new RpcError(-24, `node ${hp} has not been added`);
         return null;
