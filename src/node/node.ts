@@ -15,6 +15,7 @@ import { LocalMiner } from './local-miner.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { registerNetMethods } from './rpc-net.js';
+import type { PrivateKey } from '@libp2p/interface';
 import { loadIdentity } from './net/identity.js';
 import { Network, type NetLimits } from './net/network.js';
 import { protocolsFor } from './net/wire.js';
@@ -43,6 +44,8 @@ export interface NodeOptions {
   peers?: string[];
   /** Peer ids accepted and kept; empty: anyone (the consortium hook). */
   allowPeers?: string[];
+  /** The libp2p identity; default: the key kept in the data dir (net/identity.ts). */
+  identityKey?: PrivateKey;
   /** mDNS discovery of nodes on the local network. */
   discoverLocal?: boolean;
   /** HTTP Basic users accepted on RPC besides the cookie. */
@@ -157,7 +160,7 @@ export class HashlaneNode extends EventEmitter {
     const L = this.limits;
     this.network = new Network({
       protocols: protocolsFor(this.params),
-      privateKey: await loadIdentity(this.dir, this.log),
+      privateKey: o.identityKey ?? (await loadIdentity(this.dir, this.log)),
       host: o.bind ?? '127.0.0.1',
       port: o.p2pPort === undefined ? 17421 : o.p2pPort,
       logger: this.logger,

@@ -78,7 +78,10 @@ export class Sync {
       for (const h of decodeHashes(req, MAX_BLOCKS_PER_REQUEST, 'block request')) await reply((await this.chain.getBlockBytes(h)) ?? new Uint8Array(0));
     });
     net.handle(P.tx, async (p, req, reply) => {
-      await reply(Uint8Array.of(this.txFrom(p, req) === TopicValidatorResult.Accept ? 1 : 0));
+      const ok = this.txFrom(p, req) === TopicValidatorResult.Accept;
+      await reply(Uint8Array.of(ok ? 1 : 0));
+      // Pushed, not gossiped: pass it on to our gossip mesh.
+      if (ok) this.net.publish(P.txTopic, req);
     });
     net.on('peer', (p: Peer) => {
       if (p.status!.work > this.chain.tip.chainWork) this.syncWith(p);

@@ -195,6 +195,9 @@ export class Network extends EventEmitter {
           ignoreDuplicatePublishError: true,
           asyncValidation: false,
           maxInboundDataLength: L.maxMessageBytes,
+          // A partition that heals should mesh again within seconds, not after the default minute.
+          pruneBackoff: 2_000,
+          unsubcribeBackoff: 1_000,
           scoreParams: {
             topics: Object.fromEntries(
               [P.blockTopic, P.txTopic].map((t) => [
