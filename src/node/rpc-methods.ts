@@ -5,6 +5,8 @@ import { txToJson } from '../chain/json.js';
 import { encodeTx, txid, type Transaction } from '../chain/tx.js';
 import { bitsToTarget, encodeHeader } from '../pow/index.js';
 import type { HashlaneNode } from './node.js';
+import { toMultiaddr } from './net/network.js';
+import { PROTOCOL_VERSION } from './net/wire.js';
 import { parseHostPort } from './rpc-params.js';
 import { RpcCode, RpcError } from './rpc-errors.js';
 import type { RpcServer } from './rpc-server.js';
@@ -275,7 +277,8 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
       node.network.ready().map((p) => ({
         id: p.id,
         peerid: p.key,
-        addr: p.address,
+        addr: node.network.dialTarget(p) ?? p.address,
+        version: PROTOCOL_VERSION,
         direction: p.inbound ? 'inbound' : 'outbound',
         inbound: p.inbound,
         protocols: node.network.peerProtocols(p),
@@ -296,10 +299,15 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     ],
     handler: ([target, cmd]) => {
       const hp = target as string;
-      if (!parseHostPort(hp) && !hp.startsWith('/')) throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `bad address ${hp.slice(0, 80)}: expected host:port or a multiaddr`);
+      if (!parseHostPort(hp) && !hp.startsWith('/')) throw new RpcError(RpcCode.INVALID_PARAMS, `bad address ${hp.slice(0, 80)}: expected host:port or a multiaddr`);
       if (cmd === 'remove') {
         if (!node.network.removePeer(hp)) throw new RpcError(-24, `node ${hp} has not been added`);
         return null;
+      }
+      try {
+        toMultiaddr(hp);
+      } catch (err) {
+        throw new RpcError(RpcCode.INVALID_PARAMS, `addnode: ${(err as Error).message}`);
       }
       if (!node.network.addPeer(hp) && cmd === 'add') throw new RpcError(RpcCode.CLIENT_NODE_ALREADY_ADDED, `node ${hp} already added`);
       return null;

@@ -281,6 +281,12 @@ export class Network extends EventEmitter {
     return true;
   }
 
+  /** The --peer/addnode target this outbound peer was dialled as, if any. */
+  dialTarget(p: Peer): string | null {
+    for (const [target, w] of this.wanted) if (w.peer === p.key) return target;
+    return null;
+  }
+
   get configuredPeers(): string[] {
     return [...this.wanted.keys()];
   }
@@ -470,6 +476,7 @@ export class Network extends EventEmitter {
     if (first && !p.closed) {
       const w = [...this.wanted.values()].find((x) => x.peer === p.key);
       if (w) w.delay = this.opts.reconnectMinMs ?? 500;
+      this.log.info(`p2p: peer ${p.host}:${p.port} connected (${p.inbound ? 'inbound' : 'outbound'}, ${p.key}, height ${s.height})`);
       this.emit('peer', p);
     }
   }
@@ -533,10 +540,12 @@ export class Network extends EventEmitter {
         const cur = this.wanted.get(target);
         if (cur) cur.peer = c.remotePeer.toString();
       },
-      (err: Error) => {
+      (err: Error & { code?: string; errors?: (Error & { code?: string })[] }) => {
         const cur = this.wanted.get(target);
+        const inner = err.errors?.[0] ?? (err.cause as (Error & { code?: string }) | undefined);
+        const why = inner?.code ?? err.code ?? inner?.message ?? err.message;
         const first = cur !== undefined && cur.delay === (this.opts.reconnectMinMs ?? 500);
-        this.log[first ? 'warn' : 'debug'](`p2p: peer ${target} unreachable: ${err.message}; retrying in ${Math.round((cur?.delay ?? 0) / 1000)} s`);
+        this.log[first ? 'warn' : 'debug'](`p2p: peer ${target} unreachable: ${why}; retrying in ${Math.round((cur?.delay ?? 0) / 1000)} s`);
         this.retry(target);
       },
     );
