@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { connect, type Socket } from 'node:net';
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
 import type { HashlaneNode } from '../dist/node/node.js';
 import { Network, type NetLimits } from '../dist/node/net/network.js';
 import { encodeHashes, protocolsFor, type Status } from '../dist/node/net/wire.js';
@@ -41,6 +43,17 @@ async function attacker(victim: HashlaneNode, handlers: Record<string, (req: Uin
   attackers.push(net);
   net.addPeer(`127.0.0.1:${victim.network.listenPort}`);
   await until(() => net.ready().length === 1, 10_000, 'attacker connected');
+  return net;
+}
+
+/** An idle peer dialling from `local` (a loopback alias); it may be refused, which is the point. */
+async function attackerFrom(victim: HashlaneNode, local: string): Promise<Network> {
+  const P = protocolsFor(victim.params);
+  const status: Status = { genesis: victim.chain.genesisHash, height: 0, work: 1n, tip: victim.chain.genesisHash };
+  const net = new Network({ protocols: P, privateKey: await generateKeyPair('Ed25519'), host: local, dialFrom: local, port: 0, limits: LIMITS, status: () => status, onGossip: async () => 'ignore' as never });
+  await net.start();
+  attackers.push(net);
+  await net.libp2p.dial(multiaddr(`/ip4/127.0.0.1/tcp/${victim.network.listenPort}`), { signal: AbortSignal.timeout(5000) }).catch(() => null);
   return net;
 }
 
@@ -205,6 +218,28 @@ describe('attacks replayed against the libp2p stack', () => {
     expect([...victim.network.bans.values()][0]!.reason).toMatch(/retarget rule expects/);
     expect(blockRequests).toBe(0);
   }, 30_000);
+
+  it('a slot flood from one address (silent sockets and handshaked peers) leaves room for an honest peer', async () => {
+    const victim = await node({ nodeLimits: { p2pMaxPerAddress: 4, p2pMaxInbound: 12 } });
+    await generate(victim, 2);
+    const before = rssMB();
+    // 40 sockets from 127.0.0.5 that never say a byte, then 6 real peers from the same address.
+    const socks = await Promise.all(
+      Array.from({ length: 40 }, () => new Promise<Socket>((r) => {
+        const s = connect({ host: '127.0.0.1', port: victim.network.listenPort, localAddress: '127.0.0.5' }, () => r(s));
+        s.on('error', () => r(s));
+      })),
+    );
+    const flood = await Promise.all(Array.from({ length: 6 }, () => attackerFrom(victim, '127.0.0.5')));
+    const fromFlooder = () => victim.network.ready().filter((p) => p.host === '127.0.0.5').length;
+    expect(fromFlooder()).toBeLessThanOrEqual(4);
+    const honest = await node({ peers: [`127.0.0.1:${victim.network.listenPort}`] });
+    await until(() => honest.chain.height === 2, 15_000, 'honest peer served during the flood');
+    console.log(`slot flood: ${fromFlooder()} of 6 flood peers admitted (cap 4 per address), RSS +${(rssMB() - before).toFixed(1)} MB`);
+    expect(rssMB() - before).toBeLessThan(128);
+    for (const s of socks) s.destroy();
+    expect(flood.length).toBe(6);
+  }, 40_000);
 
   it('a client that never reads its answers is dropped at the stall timeout; memory stays bounded', async () => {
     const victim = await node({ nodeLimits: { p2pStallMs: 1500 } });

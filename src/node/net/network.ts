@@ -63,6 +63,8 @@ export interface NetworkOptions {
   banMs?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** Source address of outbound TCP connections (multi-homed hosts; tests use loopback aliases). */
+  dialFrom?: string;
   /** Peer ids (strings) allowed; empty: anyone. */
   allowPeers?: readonly string[];
   discoverLocal?: boolean;
@@ -131,6 +133,8 @@ export class Network extends EventEmitter {
   private readonly wanted = new Map<string, { ma: Multiaddr; delay: number; timer: ReturnType<typeof setTimeout> | null; peer: string | null }>();
   private readonly handlers = new Map<string, Handler>();
   private readonly protos = new Map<string, string[]>();
+  /** Inbound handshakes in progress per address (start times), so silent sockets count too. */
+  private readonly pending = new Map<string, number[]>();
   private stopped = false;
   listenPort = 0;
 
@@ -166,12 +170,20 @@ export class Network extends EventEmitter {
     this.libp2p = (await createLibp2p({
       privateKey: this.opts.privateKey,
       addresses: { listen },
-      transports: [tcp({ inboundSocketInactivityTimeout: L.stallMs * 2, outboundSocketInactivityTimeout: L.stallMs * 2 }), webSockets()],
+      transports: [
+        tcp({
+          inboundSocketInactivityTimeout: L.stallMs * 2,
+          outboundSocketInactivityTimeout: L.stallMs * 2,
+          // Passed through to net.connect (the type lists only a subset of its options).
+          ...(this.opts.dialFrom ? { dialOpts: { localAddress: this.opts.dialFrom } as object } : {}),
+        }),
+        webSockets(),
+      ],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux({ maxInboundStreams: 64, maxOutboundStreams: 64, maxMessageSize: 1 << 20 })],
       connectionManager: {
         maxConnections: L.maxInbound + L.maxOutbound,
-        maxIncomingPendingConnections: Math.max(4, L.maxPerAddress * 2),
+        maxIncomingPendingConnections: Math.max(16, L.maxPerAddress * 4),
         inboundUpgradeTimeout: L.handshakeTimeoutMs,
         dialTimeout: 5_000,
         // Local nodes share addresses; our own per-address count applies instead.
@@ -398,11 +410,16 @@ export class Network extends EventEmitter {
     if (this.isBanned(host)) return true;
     const conns = this.libp2p.getConnections();
     const inbound = conns.filter((c) => c.direction === 'inbound');
-    const same = inbound.filter((c) => remoteAddress(c.remoteAddr.nodeAddress().address) === host).length;
+    const now = Date.now();
+    const started = (this.pending.get(host) ?? []).filter((t) => now - t < this.opts.limits.handshakeTimeoutMs);
+    const same = inbound.filter((c) => remoteAddress(c.remoteAddr.nodeAddress().address) === host).length + started.length;
     if (same >= this.opts.limits.maxPerAddress) {
-      this.log.debug(`p2p: refused ${host}: ${same} inbound connections from this address already`);
+      this.log.debug(`p2p: refused ${host}: ${same} inbound connections or handshakes from this address already`);
       return true;
     }
+    started.push(now);
+    this.pending.set(host, started);
+    if (this.pending.size > 4096) for (const [h, ts] of this.pending) if (ts.every((t) => now - t >= this.opts.limits.handshakeTimeoutMs)) this.pending.delete(h);
     if (inbound.length >= this.opts.limits.maxInbound) {
       // Full: make room by evicting the worst-scoring inbound peer, if it has misbehaved at all.
       const worst = [...this.peers.values()].filter((p) => p.inbound && !p.closed).sort((a, b) => this.rank(a) - this.rank(b))[0];
@@ -422,6 +439,12 @@ export class Network extends EventEmitter {
   }
 
   private onConnection(c: Connection): void {
+    if (c.direction === 'inbound') {
+      const host = remoteAddress(c.remoteAddr.nodeAddress().address);
+      const ts = this.pending.get(host);
+      ts?.shift();
+      if (ts && ts.length === 0) this.pending.delete(host);
+    }
     const key = c.remotePeer.toString();
     if (this.peers.has(key)) return;
     const peer = new Peer(c, this.opts.limits);
