@@ -207,6 +207,21 @@ describe('attacks replayed against the libp2p stack', () => {
     expect(victim.chain.height).toBe(0);
   }, 60_000);
 
+  it('blocks that a peer announced but does not send are asked of another peer after the timeout', async () => {
+    const a = await node();
+    await generate(a, 40);
+    const victim = await node({ nodeLimits: { p2pStallMs: 1500 } });
+    const P = protocolsFor(victim.params);
+    const real = a.chain.getHashesAfter([victim.chain.genesisHash], 2000).map((h) => encodeHeader(a.chain.getEntry(h)!.header));
+    let stalled = 0;
+    // The staller has A's headers and claims the most work, so the victim syncs from it first.
+    await attacker(victim, { [P.sync]: headersServer(victim.params, victim.chain.genesisHash, real), [P.blocks]: async () => { stalled++; await new Promise((r) => setTimeout(r, 5000)); } });
+    victim.network.addPeer(`127.0.0.1:${a.network.listenPort}`);
+    await until(() => victim.chain.height === 40, 20_000, 'blocks from the other peer');
+    expect(stalled).toBeGreaterThan(0);
+    expect(Buffer.from(victim.chain.tip.hash)).toEqual(Buffer.from(a.chain.tip.hash));
+  }, 40_000);
+
   it('headers with the wrong bits are refused before any block is asked for', async () => {
     const victim = await node();
     const P = protocolsFor(victim.params);

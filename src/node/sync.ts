@@ -201,12 +201,6 @@ export class Sync {
   /** Queues a header sync with `p` (one sync runs at a time). */
   syncWith(p: Peer): void {
     if (p.closed || this.active === p) return;
-    const last = this.lastSync.get(p) ?? 0;
-    if (Date.now() - last < 1_000 && this.active === null) {
-      this.waiting.add(p);
-      setTimeout(() => this.next(), 1_000 - (Date.now() - last)).unref?.();
-      return;
-    }
     this.waiting.add(p);
     this.next();
   }
@@ -215,7 +209,11 @@ export class Sync {
     if (this.active) return;
     const p = [...this.waiting].find((x) => !x.closed && Date.now() - (this.lastSync.get(x) ?? 0) >= 1_000);
     for (const x of [...this.waiting]) if (x.closed) this.waiting.delete(x);
-    if (!p) return;
+    if (!p) {
+      // Peers asked again within a second of their last sync: try once the second is up.
+      if (this.waiting.size) setTimeout(() => this.next(), 1_000).unref?.();
+      return;
+    }
     this.waiting.delete(p);
     this.active = p;
     this.lastSync.set(p, Date.now());
