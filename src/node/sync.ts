@@ -7,7 +7,7 @@ import type { Mempool } from '../chain/mempool.js';
 import type { HeaderInfo } from '../chain/retarget.js';
 import { decodeTx, encodeTx, txid, type Transaction } from '../chain/tx.js';
 import { Penalty, RequestError, type Network, type Peer } from './net/network.js';
-import { decodeHashes, encodeHashes, HEADER_SIZE, MAX_BLOCKS_PER_REQUEST, MAX_HEADERS, MAX_LOCATOR, splitHeaders, WireError } from './net/wire.js';
+import { decodeHashes, encodeHashes, HEADER_SIZE, MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES, MAX_HEADERS, MAX_LOCATOR, splitHeaders, WireError } from './net/wire.js';
 
 /** Reasons that say the sender broke a rule no honest node breaks (as opposed to a race or policy). */
 const TX_FAULTS = new Set(['bad-txns-signature', 'bad-txns-chainid', 'bad-txns-kind', 'bad-txns-version', 'bad-txns-amount-range', 'bad-txns-fee-range', 'bad-txns-payload-size', 'bad-txns-amount-zero', 'bad-txns-self-transfer']);
@@ -75,7 +75,14 @@ export class Sync {
       await reply(out);
     });
     net.handle(P.blocks, async (_p, req, reply) => {
-      for (const h of decodeHashes(req, MAX_BLOCKS_PER_REQUEST, 'block request')) await reply((await this.chain.getBlockBytes(h)) ?? new Uint8Array(0));
+      // An answer carries at most MAX_RESPONSE_BYTES of blocks (at least one); the rest get
+      // empty frames and are asked for again, so big blocks never pile up in the asker.
+      let sent = 0;
+      for (const h of decodeHashes(req, MAX_BLOCKS_PER_REQUEST, 'block request')) {
+        const bytes = sent >= MAX_RESPONSE_BYTES ? undefined : await this.chain.getBlockBytes(h);
+        sent += bytes?.length ?? 0;
+        await reply(bytes ?? new Uint8Array(0));
+      }
     });
     net.handle(P.tx, async (p, req, reply) => {
       const ok = this.txFrom(p, req) === TopicValidatorResult.Accept;
@@ -83,9 +90,11 @@ export class Sync {
       // Pushed, not gossiped: pass it on to our gossip mesh.
       if (ok) this.net.publish(P.txTopic, req);
     });
-    net.on('peer', (p: Peer) => {
+    const check = (p: Peer) => {
       if (p.status!.work > this.chain.tip.chainWork) this.syncWith(p);
-    });
+    };
+    net.on('peer', check);
+    net.on('status', check);
   }
 
   /** The gossipsub validator of both topics (wired in by the node). */
@@ -329,8 +338,12 @@ export class Sync {
     issue();
     while (fetches.length) {
       const f = fetches.shift()!;
-      const frames = await f.res;
+      let frames = await f.res;
       for (let i = 0; i < f.hashes.length; i++) {
+        if (i > 0 && frames[i]!.length === 0) {
+          // Cut short at the answer's byte cap: ask again for the rest.
+          frames = [...frames.slice(0, i), ...(await this.fetchBlocks(p, f.hashes.slice(i)))];
+        }
         const bytes = frames[i]!;
         // The body is decoded only if its header is the one asked for.
         if (bytes.length < HEADER_SIZE || !sameBytes(blockHash(decodeBlockHeader(bytes.subarray(0, HEADER_SIZE))), f.hashes[i]!)) {

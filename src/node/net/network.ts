@@ -68,6 +68,8 @@ export interface NetworkOptions {
   /** Peer ids (strings) allowed; empty: anyone. */
   allowPeers?: readonly string[];
   discoverLocal?: boolean;
+  /** How often ready peers are asked for their status again (default 2 s). */
+  statusIntervalMs?: number;
   status(): Status;
   /** Gossip validators: the verdict feeds gossipsub's peer score. */
   onGossip(topic: string, peer: Peer | undefined, data: Uint8Array): Promise<TopicValidatorResult>;
@@ -122,7 +124,7 @@ export class RequestError extends Error {
  * what libp2p leaves to the application: a status exchange (chain, tip, work) before a peer
  * counts, misbehaviour scores and bans, per-peer budgets, connection limits per address and
  * direction, an allowlist, and re-dialling of configured peers with back-off.
- * Emits 'peer' (status exchanged) and 'peerclose'.
+ * Emits 'peer' (status exchanged), 'status' (a later status) and 'peerclose'.
  */
 export class Network extends EventEmitter {
   libp2p!: Libp2p<{ pubsub: GossipSub; identify: unknown }>;
@@ -136,6 +138,7 @@ export class Network extends EventEmitter {
   /** Inbound handshakes in progress per address (start times), so silent sockets count too. */
   private readonly pending = new Map<string, number[]>();
   private stopped = false;
+  private poll: ReturnType<typeof setInterval> | null = null;
   listenPort = 0;
 
   constructor(private readonly opts: NetworkOptions) {
@@ -174,8 +177,10 @@ export class Network extends EventEmitter {
         tcp({
           inboundSocketInactivityTimeout: L.stallMs * 2,
           outboundSocketInactivityTimeout: L.stallMs * 2,
-          // Passed through to net.connect (the type lists only a subset of its options).
-          ...(this.opts.dialFrom ? { dialOpts: { localAddress: this.opts.dialFrom } as object } : {}),
+          // No Nagle: an answer is many small frames, and Nagle with delayed ACKs holds each
+          // for up to 40 ms. localAddress is passed through to net.connect (the type lists a subset).
+          dialOpts: { noDelay: true, ...(this.opts.dialFrom ? { localAddress: this.opts.dialFrom } : {}) } as object,
+          listenOpts: { noDelay: true },
         }),
         webSockets(),
       ],
@@ -272,6 +277,16 @@ export class Network extends EventEmitter {
       ps.subscribe(t);
     }
     await lp.start();
+    // Status again every few seconds: a block that gossip missed (a mesh still forming after
+    // a partition heals) is then found by the next header sync.
+    this.poll = setInterval(() => {
+      for (const p of this.ready()) {
+        this.request(p, P.status, encodeStatus(this.opts.status()), { timeoutMs: L.handshakeTimeoutMs })
+          .then(([answer]) => this.onStatus(p, decodeStatus(answer!)))
+          .catch((err) => this.log.debug(`p2p: status poll of ${p.key}: ${(err as Error).message}`));
+      }
+    }, this.opts.statusIntervalMs ?? 2_000);
+    this.poll.unref?.();
     const tcpAddr = lp.getMultiaddrs().find((m) => m.toString().includes('/tcp/') && !m.toString().includes('/ws'));
     this.listenPort = tcpAddr ? tcpAddr.nodeAddress().port : 0;
   }
@@ -396,6 +411,7 @@ export class Network extends EventEmitter {
 
   async close(): Promise<void> {
     this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
     for (const w of this.wanted.values()) if (w.timer) clearTimeout(w.timer);
     await this.libp2p?.stop();
   }
@@ -501,7 +517,7 @@ export class Network extends EventEmitter {
       if (w) w.delay = this.opts.reconnectMinMs ?? 500;
       this.log.info(`p2p: peer ${p.host}:${p.port} connected (${p.inbound ? 'inbound' : 'outbound'}, ${p.key}, height ${s.height})`);
       this.emit('peer', p);
-    }
+    } else if (!p.closed) this.emit('status', p);
   }
 
   private async serveStatus(stream: Stream, c: Connection): Promise<void> {
@@ -539,12 +555,25 @@ export class Network extends EventEmitter {
         stream.abort(new Error('rate limit'));
         return;
       }
+      // Frames go out in batches of up to 256 KiB (one write per frame costs a round of the
+      // stream machinery each). Backpressure: a write waits for the peer's yamux window, so a
+      // peer that does not read holds at most one batch of ours, and is dropped after stallMs.
+      let batch: Uint8Array[] = [];
+      let size = 0;
+      const flush = async () => {
+        if (!batch.length) return;
+        const out = batch;
+        batch = [];
+        size = 0;
+        await lp.writeV(out, { signal });
+      };
       await fn(p, req, async (frame) => {
-        // Backpressure: the write waits for the peer's yamux window, so a peer that does not
-        // read holds at most one frame of ours; after stallMs it is dropped.
-        await lp.write(frame, { signal });
+        batch.push(frame);
+        size += frame.length;
         p.bytesSent += frame.length;
+        if (size >= 256 << 10) await flush();
       });
+      await flush();
       await stream.close({ signal });
     } catch (err) {
       stream.abort(err as Error);

@@ -13,7 +13,9 @@ export const HEADER_SIZE = 80;
 export const MAX_HEADERS = 2000;
 export const MAX_LOCATOR = 64;
 /** Blocks asked for in one request (the answer is one frame per block). */
-export const MAX_BLOCKS_PER_REQUEST = 32;
+export const MAX_BLOCKS_PER_REQUEST = 128;
+/** Block bytes in one blocks answer (past it the server sends empty frames, asked for again). */
+export const MAX_RESPONSE_BYTES = 16 << 20;
 export const STATUS_SIZE = 32 + 4 + 32 + 32;
 
 export class WireError extends Error {
