@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ describe('hashlane CLI: node and wallet', () => {
     expect(top.stdout).toMatch(/node \[options\]/);
     expect(top.stdout).toMatch(/wallet \[options\]/);
     expect(node.code).toBe(0);
-    for (const flag of ['--data-dir', '--p2p-port', '--rpc-port', '--stratum-port', '--peer', '--mine', '--threads', '--miner-address', '--chain', '--web']) expect(node.stdout).toContain(flag);
+    for (const flag of ['--data-dir', '--p2p-port', '--rpc-port', '--stratum-port', '--peer', '--mine', '--threads', '--miner-address', '--chain', '--web', '--allow-peer', '--discover-local']) expect(node.stdout).toContain(flag);
     expect(node.stdout).toMatch(/default: 17421/);
     for (const sub of subs) expect(sub.code).toBe(0);
     const bad: [string[], RegExp][] = [
@@ -27,6 +27,8 @@ describe('hashlane CLI: node and wallet', () => {
       [['node', '--threads', '0'], /--threads 0 is out of range; expected an integer in 1\.\.1024/],
       [['node', '--rpc-port', 'x'], /--rpc-port "x" is not an integer/],
       [['node', '--peer', 'nohost'], /expected host:port/],
+      [['node', '--peer', '/ip4/1.2.3.4/udp/1'], /not a peer multiaddr/],
+      [['node', '--allow-peer', 'nobody'], /neither a peer id .* nor a readable file/],
       [['node', '--chain', 'mainnet'], /expected one of: devnet, regtest/],
       [['node', '--miner-address', 'abc'], /64 hex digits/],
       [['wallet', 'send', 'xyz', '1'], /<to> "xyz" is not a public key; expected a 32-byte Ed25519 public key/],
@@ -129,8 +131,12 @@ describe('hashlane CLI: node and wallet', () => {
   it('hashlane node mines, shows a status line, stops cleanly on Ctrl-C and restarts where it was', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hashlane-cli-node-'));
     dirs.push(dir);
+    // README "Peer network": a multiaddr --peer (unreachable here), an allowlist file, mDNS.
+    const friend = '12D3KooWGRUVh7Q5MYpHw7UrMvPVpyyNhBkb9wQEJr6UnKLKjv7X';
+    await writeFile(join(dir, 'consortium-peers.txt'), `# the consortium\n${friend}\n`);
+    const p2p = ['--peer', `/ip4/127.0.0.1/tcp/1/p2p/${friend}`, '--allow-peer', join(dir, 'consortium-peers.txt'), '--discover-local'];
     const start = async () => {
-      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--bind', '127.0.0.1', '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20'], {
+      const child = spawn(process.execPath, [MAIN, 'node', '--chain', 'regtest', '--data-dir', dir, '--bind', '127.0.0.1', '--p2p-port', '0', '--rpc-port', '0', '--no-stratum', '--mine', '--threads', '1', '--block-interval', '20', ...p2p], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -150,6 +156,11 @@ describe('hashlane CLI: node and wallet', () => {
     await until(() => /hashlane node on regtest/.test(b.out()), 30_000, 'restart');
     const port = Number(/rpc http:\/\/127\.0\.0\.1:(\d+)\//.exec(b.out())![1]);
     expect((await rpc({ port, authorization: cookieAuth(dir) }, 'getblockcount')).result).toBeGreaterThanOrEqual(stoppedAt);
+    // The same peer id after the restart: the identity key is kept in the data dir.
+    const info = (await rpc({ port, authorization: cookieAuth(dir) }, 'getnetworkinfo')).result;
+    expect(info.peerid).toMatch(/^12D3KooW/);
+    expect(a.out()).toMatch(/created the P2P identity/);
+    expect(b.out()).not.toMatch(/created the P2P identity/);
     b.child.kill('SIGTERM');
     expect(await b.exit).toBe(0);
   }, 60_000);

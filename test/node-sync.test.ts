@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { Network } from '../dist/node/net/network.js';
+import { protocolsFor } from '../dist/node/net/wire.js';
 import type { HashlaneNode } from '../dist/node/node.js';
 import { encodeBlock } from '../dist/chain/block.js';
 import { completeBlock } from '../dist/chain/template.js';
@@ -8,30 +10,23 @@ import { defineParams, regtestParams } from '../dist/chain/params.js';
 import { generate, keypair, rpc, startNode, transferHex, until } from './support/node.js';
 
 const nodes: HashlaneNode[] = [];
+const nets: Network[] = [];
 afterEach(async () => {
+  await Promise.all(nets.splice(0).map((n) => n.close()));
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
 });
 
-async function rawPeer(node: HashlaneNode) {
-  const ws = new WebSocket(`ws://127.0.0.1:${node.network.listenPort}/`);
-  let closed = false;
-  ws.on('close', () => (closed = true));
-  await new Promise((r) => ws.once('open', r));
-  ws.send(
-    JSON.stringify({
-      t: 'hello',
-      version: 1,
-      chainId: `${node.params.name}:${node.params.chainId}`,
-      genesis: Buffer.from(node.chain.genesisHash).toString('hex'),
-      height: 0,
-      work: '1',
-      agent: 'test',
-      listenPort: 0,
-      nonce: '00112233aabbccdd',
-    }),
-  );
-  await until(() => node.network.ready().length === 1, 5000, 'handshake');
-  return { ws, closed: () => closed, peer: node.network.ready()[0]! };
+/** A libp2p peer of the node's chain that publishes what the test hands it on gossipsub. */
+async function gossiper(node: HashlaneNode): Promise<Network> {
+  const P = protocolsFor(node.params);
+  const status = { genesis: node.chain.genesisHash, height: 0, work: 1n, tip: node.chain.genesisHash };
+  const limits = { maxMessageBytes: 8 << 20, msgRate: 1e6, msgBurst: 1e6, byteRate: 1e9, byteBurst: 1e9, banScore: 100, handshakeTimeoutMs: 5000, stallMs: 5000, maxInbound: 8, maxOutbound: 8, maxPerAddress: 8 };
+  const net = new Network({ protocols: P, privateKey: await generateKeyPair('Ed25519'), port: 0, limits, status: () => status, onGossip: async () => 'ignore' as never });
+  await net.start();
+  nets.push(net);
+  net.addPeer(`127.0.0.1:${node.network.listenPort}`);
+  await until(() => node.network.ready().length === 1 && net.libp2p.services.pubsub.getSubscribers(P.txTopic).length > 0, 10_000, 'gossip peer');
+  return net;
 }
 
 describe('sync and misbehaviour', () => {
@@ -63,23 +58,25 @@ describe('sync and misbehaviour', () => {
     const node = await startNode();
     nodes.push(node);
     await generate(node, 1);
-    const p = await rawPeer(node);
+    const g = await gossiper(node);
+    const P = protocolsFor(node.params);
+    const peer = node.network.ready()[0]!;
     // A transaction with a broken signature: 10 points, no ban.
     const good = transferHex(keypair(41), keypair(42).pk, 1n, 0);
     const bad = good.slice(0, -2) + (good.endsWith('00') ? '01' : '00');
-    p.ws.send(JSON.stringify({ t: 'tx', data: bad }));
-    await until(() => p.peer.score === 10, 5000, 'tx penalty');
-    expect(node.network.isBanned('127.0.0.1')).toBe(false);
+    g.publish(P.txTopic, Buffer.from(bad, 'hex'));
+    await until(() => peer.score === 10, 5000, 'tx penalty');
+    expect(node.network.isBanned(node.network.keyOf(peer))).toBe(false);
     // A block whose hash misses its target: banned at once.
     const t = node.template(node.minerAddress);
     const header = encodeHeader(t.header);
     let nonce = 0;
     while (scanNonces(header, t.target, nonce, 1).nonce !== null) nonce++;
     const block = completeBlock(t, { nonce });
-    p.ws.send(JSON.stringify({ t: 'block', data: Buffer.from(encodeBlock(block)).toString('hex') }));
-    await until(() => p.closed(), 5000, 'disconnect');
-    // Loopback: the ban is keyed by address:port, so other local nodes stay welcome.
-    expect(node.network.isBanned(node.network.keyOf(p.peer))).toBe(true);
+    g.publish(P.blockTopic, encodeBlock(block));
+    await until(() => g.ready().length === 0, 5000, 'disconnect');
+    // Loopback: the ban is keyed by peer id, so other local nodes stay welcome.
+    expect(node.network.isBanned(g.peerId)).toBe(true);
     expect(node.network.isBanned('127.0.0.1')).toBe(false);
     expect([...node.network.bans.values()][0]!.reason).toMatch(/high-hash/);
     expect(node.chain.height).toBe(1);

@@ -49,6 +49,12 @@ export interface ChainParams {
   medianTimeSpan: number;
   /** Balances created by the genesis block. */
   premine: PremineAllocation[];
+  /**
+   * Header-first sync downloads a branch's blocks only once its cumulative work reaches
+   * this (and exceeds our tip's): a cheap low-work header chain never costs a download.
+   * Absent: 0.
+   */
+  minimumChainWork?: bigint;
 }
 
 /** Upper bound of any balance or amount (u64 in the encoding). */

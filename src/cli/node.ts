@@ -34,6 +34,8 @@ interface NodeFlags {
   stratumPort: number;
   stratum: boolean;
   peer?: string[];
+  allowPeer?: string[];
+  discoverLocal?: boolean;
   mine?: boolean;
   threads?: number;
   minerAddress?: Uint8Array;
@@ -44,6 +46,33 @@ interface NodeFlags {
   blockInterval?: number;
   status: boolean;
   listen: boolean;
+}
+
+const PEER_ID = /^(?:12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{30,60}$/;
+
+function peerArg(value: string, previous: string[] = []): string[] {
+  if (value.startsWith('/')) {
+    if (!/^\/(?:ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d{1,5}(?:\/ws)?(?:\/p2p\/[1-9A-HJ-NP-Za-km-z]+)?$/.test(value)) {
+      throw new InvalidArgumentError(`"${value.slice(0, 80)}" is not a peer multiaddr; expected e.g. /ip4/192.0.2.7/tcp/17421[/p2p/12D3KooW...]`);
+    }
+    return [...previous, value];
+  }
+  return hostPortArg(value, previous);
+}
+
+/** A peer id, or a file of peer ids (one a line, # comments). */
+function allowPeerArg(value: string, previous: string[] = []): string[] {
+  if (PEER_ID.test(value)) return [...previous, value];
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch {
+    throw new InvalidArgumentError(`"${value.slice(0, 80)}" is neither a peer id (12D3KooW...) nor a readable file of peer ids`);
+  }
+  const ids = text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  const bad = ids.find((id) => !PEER_ID.test(id));
+  if (bad) throw new InvalidArgumentError(`${value}: "${bad.slice(0, 80)}" is not a peer id (expected 12D3KooW...)`);
+  return [...previous, ...ids];
 }
 
 function formatRate(h: number): string {
@@ -63,11 +92,11 @@ async function walletAddress(path: string): Promise<Uint8Array | null> {
 /** `hashlane node`: runs a full node until Ctrl-C. */
 export function nodeCommand(): Command {
   return new Command('node')
-    .description('run a hashlane full node: chain on LevelDB, WebSocket peers, JSON-RPC, Stratum server, optional miner')
+    .description('run a hashlane full node: chain on LevelDB, libp2p peers (Noise, gossipsub), JSON-RPC, Stratum server, optional miner')
     .option('--data-dir <dir>', 'data directory (a folder per chain inside)', '.hashlane')
     .addOption(new Option('--chain <name>', 'which chain').choices(Object.keys(CHAINS)).default('devnet'))
     .option('--bind <ip>', 'address the peer-to-peer listener binds to', ipArg('--bind'), '0.0.0.0')
-    .option('--p2p-port <port>', 'peer-to-peer WebSocket port', intArg('--p2p-port', 0, 65535), 17421)
+    .option('--p2p-port <port>', 'peer-to-peer TCP port (libp2p; a WebSocket listener opens on a free port beside it)', intArg('--p2p-port', 0, 65535), 17421)
     .option('--no-listen', 'accept no inbound peers (outbound only)')
     .option('--rpc-bind <ip>', 'address JSON-RPC binds to (beyond loopback it needs --rpc-allow-ip)', ipArg('--rpc-bind'), '127.0.0.1')
     .option('--rpc-port <port>', 'JSON-RPC port (POST /)', intArg('--rpc-port', 0, 65535), 17420)
@@ -80,7 +109,9 @@ export function nodeCommand(): Command {
     .option('--stratum-port <port>', 'Stratum V1 server port for external miners', intArg('--stratum-port', 0, 65535), 17422)
     .option('--no-stratum', 'do not run the Stratum server')
     .option('--stratum-min-difficulty <d>', 'lowest share difficulty mining.suggest_difficulty may set', positiveArg('--stratum-min-difficulty'), 0.001)
-    .option('--peer <host:port>', 'connect to this peer and keep reconnecting (repeatable)', hostPortArg)
+    .option('--peer <host:port|multiaddr>', 'connect to this peer and keep reconnecting (repeatable)', peerArg)
+    .option('--allow-peer <peer-id|file>', 'accept and keep only these peer ids (repeatable; a file holds one per line)', allowPeerArg)
+    .option('--discover-local', 'find peers on the local network with mDNS')
     .option('--mine', 'mine on this node')
     .option('--threads <n>', 'miner threads (default: all cores)', intArg('--threads', 1, 1024))
     .option('--miner-address <hex>', "public key the block rewards go to (default: the wallet's key, else a key kept in the data dir)", keyArg('--miner-address'))
@@ -194,6 +225,8 @@ async function runNode(f: NodeFlags): Promise<void> {
     stratumPort: f.stratum ? f.stratumPort : null,
     stratumMinDifficulty: f.stratumMinDifficulty,
     peers: f.peer ?? [],
+    allowPeers: f.allowPeer ?? [],
+    discoverLocal: !!f.discoverLocal,
     mine: !!f.mine,
     threads: f.threads ?? availableParallelism(),
     minerAddress: f.minerAddress ?? fromWallet ?? undefined,

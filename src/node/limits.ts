@@ -47,16 +47,16 @@ export interface Limits {
   webRate: number;
   webBurst: number;
 
-  // P2P (WebSocket peers)
+  // P2P (libp2p peers)
   p2pMaxInbound: number;
+  p2pMaxOutbound: number;
   p2pMaxPerAddress: number;
   p2pHandshakeMs: number;
-  p2pMaxOutBytes: number;
-  /** A peer that reads none of its queued answers for this long is disconnected. */
+  /** A peer that does not read an answer (or finish a request) for this long is disconnected. */
   p2pStallMs: number;
-  /** Bytes of unsolicited peer messages waiting to be handled; over it the peer is disconnected. */
-  p2pMaxQueuedBytes: number;
-  /** Largest frame, bytes (a block in hex plus framing). */
+  /** Headers of one branch held while its work is below ours; a peer sending more is scored. */
+  p2pMaxBranchHeaders: number;
+  /** Largest frame, bytes (an encoded block or a headers message). */
   p2pMaxMessageBytes: number;
   /** Unsolicited messages per second and burst; over it: misbehaviour points. */
   p2pMsgRate: number;
@@ -99,12 +99,12 @@ export const DEFAULT_NODE_LIMITS: Readonly<Limits> = Object.freeze({
   webBurst: 500,
 
   p2pMaxInbound: 64,
+  p2pMaxOutbound: 16,
   p2pMaxPerAddress: 8,
   p2pHandshakeMs: 5_000,
-  p2pMaxOutBytes: 16 << 20,
   p2pStallMs: 15_000,
-  p2pMaxQueuedBytes: 8 << 20,
-  p2pMaxMessageBytes: 12 << 20,
+  p2pMaxBranchHeaders: 50_000,
+  p2pMaxMessageBytes: 8 << 20,
   p2pMsgRate: 200,
   p2pMsgBurst: 1000,
   p2pByteRate: 16 << 20,

@@ -15,8 +15,10 @@ import { LocalMiner } from './local-miner.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { registerNetMethods } from './rpc-net.js';
-import { Network } from './p2p/network.js';
-import type { PeerLimits } from './p2p/peer.js';
+import type { PrivateKey } from '@libp2p/interface';
+import { loadIdentity } from './net/identity.js';
+import { Network, type NetLimits } from './net/network.js';
+import { protocolsFor } from './net/wire.js';
 import { registerMethods } from './rpc-methods.js';
 import { RpcServer, type RpcCredential } from './rpc-server.js';
 import { chainDir, openChainStore, readJson, writeFileAtomic } from './storage.js';
@@ -38,7 +40,14 @@ export interface NodeOptions {
   p2pPort?: number | null;
   rpcPort?: number | null;
   stratumPort?: number | null;
+  /** Peers to keep connected: host:port or multiaddrs (with /p2p/<id>: also libp2p bootstrap). */
   peers?: string[];
+  /** Peer ids accepted and kept; empty: anyone (the consortium hook). */
+  allowPeers?: string[];
+  /** The libp2p identity; default: the key kept in the data dir (net/identity.ts). */
+  identityKey?: PrivateKey;
+  /** mDNS discovery of nodes on the local network. */
+  discoverLocal?: boolean;
   /** HTTP Basic users accepted on RPC besides the cookie. */
   rpcUsers?: RpcCredential[];
   rpcAllowOrigins?: string[];
@@ -51,8 +60,8 @@ export interface NodeOptions {
   blockIntervalMs?: number;
   stratumDifficulty?: number;
   stratumMinDifficulty?: number;
-  /** Peer protocol limits (rates, frame size, ban score). */
-  limits?: Partial<PeerLimits>;
+  /** Peer protocol limits (rates, frame size, ban score, connection counts). */
+  limits?: Partial<NetLimits>;
   /** Connection limits of every server (src/node/limits.ts). */
   nodeLimits?: Partial<Limits>;
   banMs?: number;
@@ -83,8 +92,8 @@ interface MinerKeyFile {
 }
 
 /**
- * A full node: the chain on LevelDB, the mempool, the WebSocket peer network with
- * header-first sync and gossip, JSON-RPC, a Stratum server and an optional local miner.
+ * A full node: the chain on LevelDB, the mempool, the libp2p peer network with
+ * header-first sync and gossipsub relay, JSON-RPC, a Stratum server and an optional local miner.
  * Emits 'tip' (TipChangeEvent) after every active-chain change.
  */
 /** How long one block template serves repeated requests at an unchanged tip and mempool. */
@@ -154,17 +163,17 @@ export class HashlaneNode extends EventEmitter {
     this.minerAddress = o.minerAddress ?? (await this.loadMinerKey());
     const L = this.limits;
     this.network = new Network({
+      protocols: protocolsFor(this.params),
+      privateKey: o.identityKey ?? (await loadIdentity(this.dir, this.log)),
       host: o.bind ?? '127.0.0.1',
       port: o.p2pPort === undefined ? 17421 : o.p2pPort,
-      maxInbound: L.p2pMaxInbound,
-      maxPerAddress: L.p2pMaxPerAddress,
       logger: this.logger,
-      chainId: `${this.params.name}:${this.params.chainId}`,
-      genesis: toHex(this.chain.genesisHash),
-      tip: () => ({ height: this.chain.height, work: this.chain.tip.chainWork }),
+      allowPeers: o.allowPeers,
+      discoverLocal: o.discoverLocal,
+      status: () => ({ genesis: this.chain.genesisHash, height: this.chain.height, work: this.chain.tip.chainWork, tip: this.chain.tip.hash }),
+      onGossip: (topic, peer, data) => this.sync.onGossip(topic, peer, data),
       limits: {
         handshakeTimeoutMs: L.p2pHandshakeMs,
-        maxSendBuffer: L.p2pMaxOutBytes,
         stallMs: L.p2pStallMs,
         maxMessageBytes: L.p2pMaxMessageBytes,
         msgRate: L.p2pMsgRate,
@@ -172,13 +181,16 @@ export class HashlaneNode extends EventEmitter {
         byteRate: L.p2pByteRate,
         byteBurst: L.p2pByteBurst,
         banScore: L.p2pBanScore,
+        maxInbound: L.p2pMaxInbound,
+        maxOutbound: L.p2pMaxOutbound,
+        maxPerAddress: L.p2pMaxPerAddress,
         ...o.limits,
       },
       banMs: o.banMs,
     });
-    this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxQueuedBytes: L.p2pMaxQueuedBytes });
+    this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxBranchHeaders: L.p2pMaxBranchHeaders });
     this.unsubscribe = this.chain.subscribe((ev) => this.onTip(ev));
-    await this.network.listen();
+    await this.network.start((o.peers ?? []).filter((p) => p.startsWith('/')));
 
     if (o.rpcPort !== null) {
       this.rpc = new RpcServer({
@@ -271,7 +283,7 @@ export class HashlaneNode extends EventEmitter {
     for (const b of ev.connected) this.logger.info(`block connected ${show(b)} (${b.txs.length} tx)`);
     this.mempool.update(ev);
     // Transactions undone by a reorg are pending again: tell peers, whose mempools dropped them too.
-    for (const b of ev.disconnected) for (const tx of b.txs) if (this.mempool.has(txid(tx))) this.sync.announceTx(txid(tx));
+    for (const b of ev.disconnected) for (const tx of b.txs) if (this.mempool.has(txid(tx))) this.sync.pushTx(tx);
     this.miner?.restart();
     void this.stratum?.newWork(true);
     this.emit('tip', ev);

@@ -7,6 +7,8 @@ import { completeBlock } from '../chain/template.js';
 import { encodeTx, txid, type Transaction } from '../chain/tx.js';
 import { bitsToTarget, encodeHeader, scanNonces } from '../pow/index.js';
 import type { HashlaneNode } from './node.js';
+import { toMultiaddr } from './net/network.js';
+import { PROTOCOL_VERSION } from './net/wire.js';
 import { parseHostPort } from './rpc-params.js';
 import { RpcCode, RpcError } from './rpc-errors.js';
 import type { RpcServer } from './rpc-server.js';
@@ -301,30 +303,38 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: () =>
       node.network.ready().map((p) => ({
         id: p.id,
-        addr: p.dialled ?? p.address,
+        peerid: p.key,
+        addr: node.network.dialTarget(p) ?? p.address,
+        version: PROTOCOL_VERSION,
+        direction: p.inbound ? 'inbound' : 'outbound',
         inbound: p.inbound,
-        version: p.hello!.version,
-        subver: p.hello!.agent,
-        startingheight: p.hello!.height,
+        protocols: node.network.peerProtocols(p),
+        startingheight: p.status!.height,
         conntime: Math.floor(p.connectedAt / 1000),
-        bytessent: p.bytesOut,
-        bytesrecv: p.bytesIn,
-        pingtime: p.lastPingMs === null ? null : p.lastPingMs / 1000,
+        bytessent: p.bytesSent,
+        bytesrecv: p.bytesRecv,
+        score: node.network.rank(p),
+        gossipscore: node.network.gossipScore(p),
         banscore: p.score,
       })),
   });
   rpc.register('addnode', {
-    help: 'addnode "host:port" add|remove|onetry — keep (or drop) a connection to a peer',
+    help: 'addnode "host:port|multiaddr" add|remove|onetry — keep (or drop) a connection to a peer',
     params: [
-      { name: 'node', type: 'hostport' },
+      { name: 'node', type: 'string', maxLength: 256 },
       { name: 'command', type: 'string', oneOf: ['add', 'remove', 'onetry'] },
     ],
     handler: ([target, cmd]) => {
       const hp = target as string;
-      if (!parseHostPort(hp)) throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `bad address ${hp}`);
+      if (!parseHostPort(hp) && !hp.startsWith('/')) throw new RpcError(RpcCode.INVALID_PARAMS, `bad address ${hp.slice(0, 80)}: expected host:port or a multiaddr`);
       if (cmd === 'remove') {
         if (!node.network.removePeer(hp)) throw new RpcError(-24, `node ${hp} has not been added`);
         return null;
+      }
+      try {
+        toMultiaddr(hp);
+      } catch (err) {
+        throw new RpcError(RpcCode.INVALID_PARAMS, `addnode: ${(err as Error).message}`);
       }
       if (!node.network.addPeer(hp) && cmd === 'add') throw new RpcError(RpcCode.CLIENT_NODE_ALREADY_ADDED, `node ${hp} already added`);
       return null;

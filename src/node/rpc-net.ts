@@ -2,27 +2,28 @@
 // and shapes where they exist. Registered beside rpc-methods.ts by HashlaneNode.
 import { bitsToTarget } from '../pow/index.js';
 import type { HashlaneNode } from './node.js';
-import { banKey } from './p2p/network.js';
-import { PROTOCOL_VERSION } from './p2p/messages.js';
+import { banKey } from './net/network.js';
+import { PROTOCOL_VERSION } from './net/wire.js';
 import { parseHostPort } from './rpc-params.js';
 import { RpcCode, RpcError } from './rpc-errors.js';
 import type { RpcServer } from './rpc-server.js';
 import { targetToDifficulty } from './stratum-server.js';
 import { isIP } from 'node:net';
 
-/** "1.2.3.4", "1.2.3.4:17421" or "[::1]:17421" -> the key bans are stored under. */
+/** "1.2.3.4", "1.2.3.4:17421", "[::1]:17421" or a peer id -> the key bans are stored under. */
 function banTarget(text: string): string {
   if (isIP(text)) return text;
+  if (/^(?:12D3Koo|Qm)[1-9A-HJ-NP-Za-km-z]{20,60}$/.test(text)) return text;
   const hp = parseHostPort(text);
   if (hp && isIP(hp.host)) return banKey(hp.host, hp.port);
-  throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `setban: "${text.slice(0, 80)}" is not an IP address or address:port; expected e.g. 203.0.113.5 or 127.0.0.1:17421`);
+  throw new RpcError(RpcCode.CLIENT_INVALID_IP_OR_SUBNET, `setban: "${text.slice(0, 80)}" is not an IP address or address:port; expected e.g. 203.0.113.5, 127.0.0.1:17421 or a peer id 12D3KooW...`);
 }
 
 export function registerNetMethods(rpc: RpcServer, node: HashlaneNode): void {
   const net = () => node.network;
 
   rpc.register('listbanned', {
-    help: 'listbanned — banned addresses (address:port on loopback and private ranges) with reason and expiry',
+    help: 'listbanned — banned addresses (peer ids on loopback and private ranges) with reason and expiry',
     params: [],
     handler: () => {
       const now = Math.floor(Date.now() / 1000);
@@ -70,7 +71,7 @@ export function registerNetMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: () => net().ready().length,
   });
   rpc.register('getnetworkinfo', {
-    help: 'getnetworkinfo — version, connections, listening address and limits',
+    help: 'getnetworkinfo — version, our peer id, listen multiaddrs, connections and limits',
     params: [],
     handler: () => {
       const peers = net().ready();
@@ -79,6 +80,9 @@ export function registerNetMethods(rpc: RpcServer, node: HashlaneNode): void {
         version: 100,
         subversion: '/hashlane:0.1.0/',
         protocolversion: PROTOCOL_VERSION,
+        peerid: net().peerId,
+        listenaddrs: net().listenAddrs(),
+        protocols: Object.values(net().protocols),
         connections: peers.length,
         connections_in: inbound,
         connections_out: peers.length - inbound,

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP, type AddressInfo, type Socket } from 'node:net';
 import { remoteAddress, resolveLimits, Slots, type Limits } from './limits.js';
-import { TokenBucket } from './p2p/rate.js';
+import { TokenBucket } from './rate.js';
 import { checkParams, type ParamSpec } from './rpc-params.js';
 import { RpcError, RpcCode } from './rpc-errors.js';
 

@@ -45,7 +45,7 @@ export async function openChainStore(dir: string | null): Promise<ChainStore> {
 }
 
 /** Writes a small file atomically (temp file + rename), so a crash never leaves half of it. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, data, { mode });
   await rename(tmp, path);

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { difficultyToTarget } from '../pow/compact.js';
 import { remoteAddress, resolveLimits, Slots, type Limits } from './limits.js';
-import { TokenBucket } from './p2p/rate.js';
+import { TokenBucket } from './rate.js';
 
 /**
  * A unit of Stratum work. The coinbase transaction is coinb1 || extranonce1 || extranonce2 ||

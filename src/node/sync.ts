@@ -1,54 +1,62 @@
-import { blockHash, decodeBlock, decodeBlockHeader, type Block } from '../chain/block.js';
+import { TopicValidatorResult } from '@libp2p/interface';
+import { blockHash, decodeBlock, decodeBlockHeader, encodeBlock, type Block, type BlockHeader } from '../chain/block.js';
 import { encodeHeader } from '../pow/index.js';
-import type { Chain } from '../chain/chain.js';
+import type { BlockIndexEntry, Chain } from '../chain/chain.js';
 import { DecodeError, MempoolError, ValidationError } from '../chain/errors.js';
-import { fromHex, toHex } from '../chain/hex.js';
 import type { Mempool } from '../chain/mempool.js';
+import type { HeaderInfo } from '../chain/retarget.js';
 import { decodeTx, encodeTx, txid, type Transaction } from '../chain/tx.js';
-import { MAX_HEADERS, MAX_INV, type Message } from './p2p/messages.js';
-import type { Network } from './p2p/network.js';
-import { Penalty, type Peer } from './p2p/peer.js';
+import { Penalty, RequestError, type Network, type Peer } from './net/network.js';
+import { decodeHashes, encodeHashes, HEADER_SIZE, MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES, MAX_HEADERS, MAX_LOCATOR, splitHeaders, WireError } from './net/wire.js';
 
 /** Reasons that say the sender broke a rule no honest node breaks (as opposed to a race or policy). */
 const TX_FAULTS = new Set(['bad-txns-signature', 'bad-txns-chainid', 'bad-txns-kind', 'bad-txns-version', 'bad-txns-amount-range', 'bad-txns-fee-range', 'bad-txns-payload-size', 'bad-txns-amount-zero', 'bad-txns-self-transfer']);
 const BLOCK_BENIGN = new Set(['prev-blk-not-found', 'time-too-new']);
 
-/** Blocks requested from one peer at a time during sync (the peer answers in order). */
-const WINDOW = 64;
-
-interface PeerSync {
-  /** Hashes (hex) learnt from headers, still to fetch, in chain order. */
-  queue: string[];
-  inflight: Set<string>;
-  /** The last headers message was full: more may follow. */
-  more: boolean;
-  lastHeader: string | null;
-  /** Messages of one peer are handled one after another, in order. */
-  chain: Promise<void>;
-  /** Unsolicited bytes queued on `chain` and not yet handled. */
-  pendingBytes: number;
-}
-
 export interface SyncHooks {
-  /** A block became part of the active chain (from any source). */
-  onBlock?(block: Block, hash: Uint8Array): void;
   log?(line: string): void;
-  /** Unsolicited bytes of one peer waiting to be handled; a peer that outruns us is disconnected. */
-  maxQueuedBytes?: number;
+  /** Headers of one branch held while its work is still below ours (bounds a low-work header flood). */
+  maxBranchHeaders?: number;
+  /** Block requests kept in flight during a download. */
+  window?: number;
+  requestTimeoutMs?: number;
 }
 
 /**
- * The peer protocol on top of the transport: header-first sync (getheaders -> headers,
- * checked for linkage and proof of work before any block is fetched, then getdata in
- * windows), block and transaction gossip by inventory with de-duplication, and penalties
- * for invalid data.
+ * A branch learnt from one peer's headers, from a block we have (`fork`) on: the bounded,
+ * O(1)-per-header download queue. `next` is the first header whose block is not fetched yet.
+ */
+interface Branch {
+  fork: BlockIndexEntry;
+  headers: BlockHeader[];
+  hashes: Uint8Array[];
+  infos: HeaderInfo[];
+  work: bigint;
+  next: number;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Header-first sync and relay on the libp2p network: `sync` answers locators with headers,
+ * `blocks` answers hashes with encoded blocks, gossipsub carries new blocks and
+ * transactions (validated here; the verdict feeds gossipsub's peer score), `tx` pushes
+ * transactions that a reorg made pending again (gossip would drop them as already seen).
+ *
+ * Sync runs with one peer at a time: headers must connect (to our chain or to the branch
+ * being fetched) and carry the expected bits and valid proof of work; a branch is fetched
+ * only once its total work exceeds our tip's and `minimumChainWork`, in windows of block
+ * requests, each block checked against its header before its body is decoded. A request
+ * that times out goes to another peer.
  */
 export class Sync {
-  private readonly state = new WeakMap<Peer, PeerSync>();
-  /** Hashes of objects requested from some peer and not yet received (hex -> ms). */
-  private readonly requested = new Map<string, number>();
-  /** Recently rejected transactions, so that gossip does not fetch them again. */
-  private readonly rejected = new Set<string>();
+  private active: Peer | null = null;
+  private readonly waiting = new Set<Peer>();
+  private readonly lastSync = new WeakMap<Peer, number>();
   blocksReceived = 0;
   txsReceived = 0;
 
@@ -58,287 +66,313 @@ export class Sync {
     private readonly net: Network,
     private readonly hooks: SyncHooks = {},
   ) {
-    net.on('peer', (p: Peer) => this.onPeer(p));
-    net.on('message', (p: Peer, m: Message, size = 0) => {
-      const st = this.peerState(p);
-      // Answers we asked for are bounded by our own requests; the rest by this cap (while we wait
-      // for a peer that does not read, its requests would otherwise pile up here).
-      const max = this.hooks.maxQueuedBytes ?? 8 << 20;
-      if (st.pendingBytes + size > max) {
-        p.kill(`over ${max} bytes of messages waiting to be handled`);
-        return;
-      }
-      st.pendingBytes += size;
-      st.chain = st.chain
-        .then(() => this.onMessage(p, m))
-        .catch((err) => this.hooks.log?.(`peer ${p.address}: ${(err as Error).message}`))
-        .finally(() => (st.pendingBytes -= size));
+    const P = net.protocols;
+    net.handle(P.sync, async (_p, req, reply) => {
+      const locator = decodeHashes(req, MAX_LOCATOR, 'locator');
+      const hashes = this.chain.getHashesAfter(locator, MAX_HEADERS);
+      const out = new Uint8Array(hashes.length * HEADER_SIZE);
+      hashes.forEach((h, i) => out.set(encodeHeader(this.chain.getEntry(h)!.header), i * HEADER_SIZE));
+      await reply(out);
     });
+    net.handle(P.blocks, async (_p, req, reply) => {
+      // An answer carries at most MAX_RESPONSE_BYTES of blocks (at least one); the rest get
+      // empty frames and are asked for again, so big blocks never pile up in the asker.
+      let sent = 0;
+      for (const h of decodeHashes(req, MAX_BLOCKS_PER_REQUEST, 'block request')) {
+        const bytes = sent >= MAX_RESPONSE_BYTES ? undefined : await this.chain.getBlockBytes(h);
+        sent += bytes?.length ?? 0;
+        await reply(bytes ?? new Uint8Array(0));
+      }
+    });
+    net.handle(P.tx, async (p, req, reply) => {
+      const ok = this.txFrom(p, req) === TopicValidatorResult.Accept;
+      await reply(Uint8Array.of(ok ? 1 : 0));
+      // Pushed, not gossiped: pass it on to our gossip mesh.
+      if (ok) this.net.publish(P.txTopic, req);
+    });
+    const check = (p: Peer) => {
+      if (p.status!.work > this.chain.tip.chainWork) this.syncWith(p);
+    };
+    net.on('peer', check);
+    net.on('status', check);
   }
 
-  private peerState(p: Peer): PeerSync {
-    let s = this.state.get(p);
-    if (!s) this.state.set(p, (s = { queue: [], inflight: new Set(), more: false, lastHeader: null, chain: Promise.resolve(), pendingBytes: 0 }));
-    return s;
-  }
-
-  private onPeer(p: Peer): void {
-    const theirWork = BigInt('0x' + p.hello!.work);
-    if (theirWork > this.chain.tip.chainWork) this.requestHeaders(p);
-    p.send({ t: 'getmempool' });
-  }
-
-  private requestHeaders(p: Peer, from?: Uint8Array): void {
-    const locator = from ? [from, ...this.chain.getLocator()] : this.chain.getLocator();
-    p.send({ t: 'getheaders', locator: locator.slice(0, 64).map(toHex) });
-  }
-
-  /** Tell peers about a new active-chain block (skipping those that have it). */
-  announceBlock(hash: Uint8Array, except?: Peer): void {
-    const h = toHex(hash);
-    for (const p of this.net.ready()) {
-      if (p === except || p.knownInv.has(h)) continue;
-      p.markKnown(h);
-      p.send({ t: 'inv', kind: 'block', hashes: [h] });
+  /** The gossipsub validator of both topics (wired in by the node). */
+  async onGossip(topic: string, p: Peer | undefined, data: Uint8Array): Promise<TopicValidatorResult> {
+    if (topic === this.net.protocols.txTopic) {
+      this.txsReceived++;
+      return this.txFrom(p, data);
     }
+    this.blocksReceived++;
+    return this.blockFrom(p, data);
   }
 
-  announceTx(id: Uint8Array, except?: Peer): void {
-    const h = toHex(id);
-    for (const p of this.net.ready()) {
-      if (p === except || p.knownInv.has(h)) continue;
-      p.markKnown(h);
-      p.send({ t: 'inv', kind: 'tx', hashes: [h] });
-    }
+  /** Publishes a block that joined our active chain. */
+  announceBlock(block: Block): void {
+    this.net.publish(this.net.protocols.blockTopic, encodeBlock(block));
+  }
+
+  announceTx(tx: Transaction): void {
+    this.net.publish(this.net.protocols.txTopic, encodeTx(tx));
+  }
+
+  /** After a reorg: gossip has seen these already, so each peer gets them directly. */
+  pushTx(tx: Transaction): void {
+    const bytes = encodeTx(tx);
+    for (const p of this.net.ready()) this.net.request(p, this.net.protocols.tx, bytes).catch(() => {});
   }
 
   /**
    * Adds a block from any source. Returns null when accepted (or already known), else the
-   * reject reason. `from` is penalised for invalid blocks.
+   * reject reason. `from` is penalised for invalid blocks; blocks without a source are published.
    */
-  async acceptBlock(bytes: Uint8Array | Block, from?: Peer): Promise<string | null> {
+  async acceptBlock(input: Uint8Array | Block, from?: Peer): Promise<string | null> {
     let block: Block;
     try {
-      block = bytes instanceof Uint8Array ? decodeBlock(bytes, this.chain.params.maxBlockSize) : bytes;
+      block = input instanceof Uint8Array ? decodeBlock(input, this.chain.params.maxBlockSize) : input;
     } catch (err) {
-      from?.misbehave(Penalty.MALFORMED, `undecodable block: ${(err as Error).message}`);
+      if (from) this.net.misbehave(from, Penalty.MALFORMED, `undecodable block: ${(err as Error).message}`);
       return (err as DecodeError).reason ?? 'decode-error';
     }
-    const hash = blockHash(block.header);
-    from?.markKnown(toHex(hash));
     try {
       const res = await this.chain.addBlock(block);
       if (res.status === 'duplicate') return 'duplicate';
-      if (res.status === 'connected' || res.status === 'reorg') {
-        for (const b of res.connected) this.announceBlock(blockHash(b.header), from);
-      }
+      if (!from && (res.status === 'connected' || res.status === 'reorg')) this.announceBlock(block);
       return null;
     } catch (err) {
       if (err instanceof ValidationError) {
-        if (err.reason === 'prev-blk-not-found') {
-          if (from) this.requestHeaders(from);
-        } else if (!BLOCK_BENIGN.has(err.reason)) {
-          from?.misbehave(Penalty.INVALID_BLOCK, `invalid block: ${err.reason}`);
-        }
+        if (!BLOCK_BENIGN.has(err.reason) && from) this.net.misbehave(from, Penalty.INVALID_BLOCK, `invalid block: ${err.reason}`);
         return err.reason;
       }
       if (err instanceof DecodeError) {
-        from?.misbehave(Penalty.MALFORMED, err.message);
+        if (from) this.net.misbehave(from, Penalty.MALFORMED, err.message);
         return err.reason;
       }
       throw err;
     }
   }
 
-  /** Admits a transaction from any source; relays it when accepted. Throws the mempool's typed errors. */
-  acceptTx(input: Uint8Array | Transaction, from?: Peer): Uint8Array {
+  /** Admits a transaction from RPC; publishes it when accepted. Throws the mempool's typed errors. */
+  acceptTx(input: Uint8Array | Transaction): Uint8Array {
     const tx = input instanceof Uint8Array ? decodeTx(input) : input;
-    const id = txid(tx);
-    from?.markKnown(toHex(id));
     const res = this.mempool.add(tx);
-    this.announceTx(res.txid, from);
+    this.announceTx(tx);
     return res.txid;
   }
 
-  private async onMessage(p: Peer, m: Message): Promise<void> {
-    if (p.closed) return;
-    switch (m.t) {
-      case 'getheaders': {
-        const hashes = this.chain.getHashesAfter(m.locator.map(fromHex), MAX_HEADERS);
-        p.send({ t: 'headers', headers: hashes.map((h) => toHex(encodeHeader(this.chain.getEntry(h)!.header))) });
-        return;
+  private txFrom(p: Peer | undefined, data: Uint8Array): TopicValidatorResult {
+    let tx: Transaction;
+    try {
+      tx = decodeTx(data);
+    } catch (err) {
+      if (p) this.net.misbehave(p, Penalty.MALFORMED, `undecodable transaction: ${(err as DecodeError).reason ?? (err as Error).message}`);
+      return TopicValidatorResult.Reject;
+    }
+    if (this.mempool.has(txid(tx))) return TopicValidatorResult.Ignore;
+    try {
+      this.mempool.add(tx);
+      return TopicValidatorResult.Accept;
+    } catch (err) {
+      if (err instanceof ValidationError && TX_FAULTS.has(err.reason)) {
+        if (p) this.net.misbehave(p, Penalty.INVALID_TX, `invalid transaction: ${err.reason}`);
+        return TopicValidatorResult.Reject;
       }
-      case 'headers':
-        return this.onHeaders(p, m.headers);
-      case 'inv': {
-        const want: string[] = [];
-        const now = Date.now();
-        for (const h of m.hashes) {
-          p.markKnown(h);
-          const bytes = fromHex(h);
-          const have = m.kind === 'block' ? this.chain.hasBlock(bytes) : this.mempool.has(bytes) || this.rejected.has(h);
-          const asked = this.requested.get(h);
-          if (have || (asked !== undefined && now - asked < 10_000)) continue;
-          this.requested.set(h, now);
-          want.push(h);
-        }
-        if (want.length) p.send({ t: 'getdata', kind: m.kind, hashes: want });
-        this.trimRequested();
-        return;
-      }
-      case 'getdata': {
-        const missing: string[] = [];
-        for (const h of m.hashes) {
-          const id = fromHex(h);
-          // Backpressure: a getdata can ask for 1000 blocks; send them only as fast as the peer reads.
-          if (!(await p.drained(p.maxSendBuffer / 4))) return;
-          if (m.kind === 'block') {
-            const bytes = await this.chain.getBlockBytes(id);
-            if (bytes) p.send({ t: 'block', data: toHex(bytes) });
-            else missing.push(h);
-          } else {
-            const tx = this.mempool.get(id);
-            if (tx) p.send({ t: 'tx', data: toHex(encodeTx(tx)) });
-            else missing.push(h);
-          }
-          p.markKnown(h);
-        }
-        if (missing.length) p.send({ t: 'notfound', kind: m.kind, hashes: missing });
-        return;
-      }
-      case 'notfound':
-        for (const h of m.hashes) {
-          this.requested.delete(h);
-          this.peerState(p).inflight.delete(h);
-        }
-        this.pump(p);
-        return;
-      case 'block': {
-        this.blocksReceived++;
-        const bytes = fromHex(m.data);
-        const st = this.peerState(p);
-        let key: string | null = null;
-        try {
-          key = toHex(blockHash(decodeBlockHeader(bytes.subarray(0, 80))));
-        } catch {
-          /* acceptBlock penalises it */
-        }
-        if (key) {
-          this.requested.delete(key);
-          st.inflight.delete(key);
-        }
-        await this.acceptBlock(bytes, p);
-        this.pump(p);
-        return;
-      }
-      case 'tx': {
-        this.txsReceived++;
-        const bytes = fromHex(m.data);
-        let id: Uint8Array | null = null;
-        try {
-          const tx = decodeTx(bytes);
-          id = txid(tx);
-          this.requested.delete(toHex(id));
-          this.acceptTx(tx, p);
-        } catch (err) {
-          if (id) this.remember(toHex(id));
-          if (err instanceof DecodeError) p.misbehave(Penalty.MALFORMED, `undecodable transaction: ${err.reason}`);
-          else if (err instanceof ValidationError && TX_FAULTS.has(err.reason)) p.misbehave(Penalty.INVALID_TX, `invalid transaction: ${err.reason}`);
-          else if (!(err instanceof MempoolError) && !(err instanceof ValidationError)) throw err;
-        }
-        return;
-      }
-      case 'getmempool': {
-        const ids = this.mempool.entries().map((e) => e.key);
-        for (let i = 0; i < ids.length; i += MAX_INV) {
-          const part = ids.slice(i, i + MAX_INV).filter((h) => !p.knownInv.has(h));
-          part.forEach((h) => p.markKnown(h));
-          if (part.length) p.send({ t: 'inv', kind: 'tx', hashes: part });
-        }
-        return;
-      }
-      default:
-        return;
+      if (err instanceof MempoolError || err instanceof ValidationError) return TopicValidatorResult.Ignore;
+      throw err;
     }
   }
 
-  private remember(h: string): void {
-    if (this.rejected.size > 20_000) this.rejected.clear();
-    this.rejected.add(h);
+  /** A gossiped block: its header is checked (known? parent known? proof of work?) before the body is decoded. */
+  private async blockFrom(p: Peer | undefined, data: Uint8Array): Promise<TopicValidatorResult> {
+    if (data.length < HEADER_SIZE) {
+      if (p) this.net.misbehave(p, Penalty.MALFORMED, `block of ${data.length} bytes`);
+      return TopicValidatorResult.Reject;
+    }
+    const header = decodeBlockHeader(data.subarray(0, HEADER_SIZE));
+    const hash = blockHash(header);
+    if (this.chain.hasBlock(hash)) return TopicValidatorResult.Ignore;
+    try {
+      this.chain.consensus.checkSeal(header, hash);
+    } catch (err) {
+      if (p) this.net.misbehave(p, Penalty.INVALID_HEADER, `block header fails: ${(err as Error).message}`);
+      return TopicValidatorResult.Reject;
+    }
+    if (!this.chain.hasBlock(header.prevHash)) {
+      // An orphan: not decoded, not kept. Its sender is asked for headers (at most once a second).
+      if (p) this.syncWith(p);
+      return TopicValidatorResult.Ignore;
+    }
+    const why = await this.acceptBlock(data, p);
+    if (why === null) return TopicValidatorResult.Accept;
+    return BLOCK_BENIGN.has(why) || why === 'duplicate' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
   }
 
-  private trimRequested(): void {
-    if (this.requested.size < 50_000) return;
-    const old = Date.now() - 60_000;
-    for (const [h, t] of this.requested) if (t < old) this.requested.delete(h);
+  /** Queues a header sync with `p` (one sync runs at a time). */
+  syncWith(p: Peer): void {
+    if (p.closed || this.active === p) return;
+    this.waiting.add(p);
+    this.next();
   }
 
-  /**
-   * Header-first: the headers must link to each other and to a block we know, and each must
-   * carry valid proof of work for its own bits, before a single block body is fetched.
-   */
-  private onHeaders(p: Peer, raw: string[]): void {
-    const st = this.peerState(p);
-    if (raw.length === 0) {
-      st.more = false;
+  private next(): void {
+    if (this.active) return;
+    const p = [...this.waiting].find((x) => !x.closed && Date.now() - (this.lastSync.get(x) ?? 0) >= 1_000);
+    for (const x of [...this.waiting]) if (x.closed) this.waiting.delete(x);
+    if (!p) {
+      // Peers asked again within a second of their last sync: try once the second is up.
+      if (this.waiting.size) setTimeout(() => this.next(), 1_000).unref?.();
       return;
     }
-    let prev: Uint8Array | null = null;
-    const fresh: string[] = [];
-    for (const hx of raw) {
-      let header;
-      try {
-        header = decodeBlockHeader(fromHex(hx));
-      } catch {
-        p.misbehave(Penalty.MALFORMED, 'undecodable header');
-        return;
-      }
-      const hash = blockHash(header);
-      if (prev ? toHex(header.prevHash) !== toHex(prev) : !this.chain.hasBlock(header.prevHash) && !st.queue.includes(toHex(header.prevHash))) {
-        if (!prev) {
-          // Does not connect to anything we know: ask from our locator (Bitcoin does the same).
-          this.requestHeaders(p);
-          return;
-        }
-        p.misbehave(Penalty.INVALID_HEADER, 'headers do not form a chain');
-        return;
-      }
-      try {
-        this.chain.consensus.checkSeal(header, hash);
-      } catch (err) {
-        p.misbehave(Penalty.INVALID_HEADER, `header fails proof of work: ${(err as Error).message}`);
-        return;
-      }
-      prev = hash;
-      const key = toHex(hash);
-      if (!this.chain.hasBlock(hash) && !st.inflight.has(key) && !st.queue.includes(key)) fresh.push(key);
-    }
-    st.queue.push(...fresh);
-    st.more = raw.length === MAX_HEADERS;
-    st.lastHeader = toHex(prev!);
-    this.pump(p);
+    this.waiting.delete(p);
+    this.active = p;
+    this.lastSync.set(p, Date.now());
+    this.run(p)
+      .catch((err) => {
+        if (err instanceof WireError) this.net.misbehave(p, Penalty.MALFORMED, err.message);
+        else if (err instanceof RequestError) this.net.disconnect(p, `sync: ${err.message}`);
+        else if (err instanceof DecodeError) this.net.misbehave(p, Penalty.MALFORMED, `sync: ${err.message}`);
+        else this.hooks.log?.(`sync with ${p.key}: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        this.lastSync.set(p, Date.now());
+        this.active = null;
+        this.next();
+      });
   }
 
-  /** Keeps up to WINDOW block requests in flight to a syncing peer. */
-  private pump(p: Peer): void {
-    const st = this.peerState(p);
-    if (st.inflight.size > WINDOW / 2) return;
-    const batch: string[] = [];
-    while (st.queue.length && st.inflight.size + batch.length < WINDOW) {
-      const h = st.queue.shift()!;
-      if (this.chain.hasBlock(fromHex(h))) continue;
-      batch.push(h);
-    }
-    if (batch.length) {
-      const now = Date.now();
-      for (const h of batch) {
-        st.inflight.add(h);
-        this.requested.set(h, now);
+  private async run(p: Peer): Promise<void> {
+    const P = this.net.protocols;
+    const max = this.hooks.maxBranchHeaders ?? 50_000;
+    let branch: Branch | null = null;
+    for (;;) {
+      if (p.closed) return;
+      const tipHash = branch && branch.hashes.length ? branch.hashes[branch.hashes.length - 1]! : null;
+      const locator = (tipHash ? [tipHash, ...this.chain.getLocator()] : this.chain.getLocator()).slice(0, MAX_LOCATOR);
+      const [raw] = await this.net.request(p, P.sync, encodeHashes(locator), { timeoutMs: this.hooks.requestTimeoutMs });
+      const headers = splitHeaders(raw!);
+      if (headers.length === 0) break;
+      const first = decodeBlockHeader(headers[0]!);
+      if (!tipHash || !sameBytes(first.prevHash, tipHash)) {
+        const fork = this.chain.getEntry(first.prevHash);
+        if (!fork) {
+          this.net.misbehave(p, Penalty.NON_CONNECTING, 'headers do not connect to our chain');
+          return;
+        }
+        branch = { fork, headers: [], hashes: [], infos: [], work: fork.chainWork, next: 0 };
       }
-      p.send({ t: 'getdata', kind: 'block', hashes: batch });
-    } else if (st.inflight.size === 0 && st.more && st.lastHeader) {
-      st.more = false;
-      this.requestHeaders(p, fromHex(st.lastHeader));
+      const b = branch!;
+      for (const raw80 of headers) {
+        const h = decodeBlockHeader(raw80);
+        const hash = blockHash(h);
+        const prevHash = b.hashes.length ? b.hashes[b.hashes.length - 1]! : b.fork.hash;
+        if (!sameBytes(h.prevHash, prevHash)) {
+          this.net.misbehave(p, Penalty.INVALID_HEADER, 'headers do not form a chain');
+          return;
+        }
+        if (b.hashes.length === 0) {
+          // Blocks we already have only move the fork point.
+          const known = this.chain.getEntry(hash);
+          if (known) {
+            b.fork = known;
+            b.work = known.chainWork;
+            continue;
+          }
+        }
+        const parent: HeaderInfo = b.infos.length ? b.infos[b.infos.length - 1]! : b.fork;
+        const forkHeight = b.fork.height;
+        const expected = this.chain.consensus.expectedBits(parent, (height) => (height > forkHeight ? b.infos[height - forkHeight - 1]! : this.chain.ancestor(b.fork, height)));
+        if (h.bits >>> 0 !== expected >>> 0) {
+          this.net.misbehave(p, Penalty.INVALID_HEADER, `header bits 0x${(h.bits >>> 0).toString(16)}, the retarget rule expects 0x${(expected >>> 0).toString(16)}`);
+          return;
+        }
+        try {
+          this.chain.consensus.checkSeal(h, hash);
+        } catch (err) {
+          this.net.misbehave(p, Penalty.INVALID_HEADER, `header fails proof of work: ${(err as Error).message}`);
+          return;
+        }
+        b.headers.push(h);
+        b.hashes.push(hash);
+        b.infos.push({ height: parent.height + 1, time: h.time, bits: h.bits });
+        b.work += this.chain.consensus.blockWeight(h);
+      }
+      if (b.headers.length > max) {
+        this.net.misbehave(p, Penalty.LOW_WORK, `over ${max} headers without more work than our chain`);
+        return;
+      }
+      const full = headers.length === MAX_HEADERS;
+      const minWork = this.chain.params.minimumChainWork ?? 0n;
+      if (b.headers.length && b.work > this.chain.tip.chainWork && b.work >= minWork) {
+        await this.download(p, b);
+        branch = null;
+        if (p.closed) return;
+      }
+      if (!full) {
+        if (branch && branch.headers.length && p.status && p.status.work > this.chain.tip.chainWork) {
+          this.net.misbehave(p, Penalty.LOW_WORK, 'headers end below the work the peer claimed');
+        }
+        break;
+      }
+    }
+    const tip = this.chain.tip;
+    if (tip.height > 0) {
+      const blk = await this.chain.getBlock(tip.hash);
+      if (blk) this.announceBlock(blk);
+    }
+  }
+
+  /** Fetches a branch's blocks in order, `window` requests in flight; a stalled request goes to another peer. */
+  private async download(p: Peer, b: Branch): Promise<void> {
+    const windowSize = this.hooks.window ?? 4;
+    const fetches: { start: number; hashes: Uint8Array[]; res: Promise<Uint8Array[]> }[] = [];
+    const issue = () => {
+      while (fetches.length < windowSize && b.next < b.hashes.length) {
+        const hashes = b.hashes.slice(b.next, b.next + MAX_BLOCKS_PER_REQUEST);
+        const start = b.next;
+        b.next += hashes.length;
+        const res = this.fetchBlocks(p, hashes);
+        res.catch(() => {});
+        fetches.push({ start, hashes, res });
+      }
+    };
+    issue();
+    while (fetches.length) {
+      const f = fetches.shift()!;
+      let frames = await f.res;
+      for (let i = 0; i < f.hashes.length; i++) {
+        if (i > 0 && frames[i]!.length === 0) {
+          // Cut short at the answer's byte cap: ask again for the rest.
+          frames = [...frames.slice(0, i), ...(await this.fetchBlocks(p, f.hashes.slice(i)))];
+        }
+        const bytes = frames[i]!;
+        // The body is decoded only if its header is the one asked for.
+        if (bytes.length < HEADER_SIZE || !sameBytes(blockHash(decodeBlockHeader(bytes.subarray(0, HEADER_SIZE))), f.hashes[i]!)) {
+          this.net.misbehave(p, Penalty.INVALID_BLOCK, bytes.length ? 'sent a block other than the one asked for' : 'announced headers of blocks it cannot send');
+          return;
+        }
+        const why = await this.acceptBlock(bytes, p);
+        if (why !== null && why !== 'duplicate') return;
+      }
+      issue();
+    }
+  }
+
+  private async fetchBlocks(p: Peer, hashes: Uint8Array[]): Promise<Uint8Array[]> {
+    const body = encodeHashes(hashes);
+    try {
+      return await this.net.request(p, this.net.protocols.blocks, body, { maxFrames: hashes.length, timeoutMs: this.hooks.requestTimeoutMs });
+    } catch (err) {
+      if (!(err instanceof RequestError)) throw err;
+      for (const other of this.net.ready()) {
+        if (other === p) continue;
+        try {
+          this.hooks.log?.(`sync: ${err.message}; asking ${other.key}`);
+          return await this.net.request(other, this.net.protocols.blocks, body, { maxFrames: hashes.length, timeoutMs: this.hooks.requestTimeoutMs });
+        } catch {
+          /* next peer */
+        }
+      }
+      throw err;
     }
   }
 }

@@ -12,7 +12,7 @@ import { MAX_WEB_MESSAGE, parseClientMessage, WEB_PROTOCOL_VERSION, WEB_WS_PATH,
 import type { HashlaneNode } from './node.js';
 import { sha256d } from '../hash/index.js';
 import { remoteAddress, resolveLimits, Slots, type Limits } from './limits.js';
-import { TokenBucket } from './p2p/rate.js';
+import { TokenBucket } from './rate.js';
 import { hostAllowed } from './rpc-server.js';
 import type { Socket } from 'node:net';
 
