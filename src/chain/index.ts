@@ -59,6 +59,8 @@ export * from './state-root.js';
 export * from './module.js';
 export { bank, builtinModules, defaultRegistry, decodeAccount, encodeAccount, queryAccount } from './modules/index.js';
 export type { BankKeeper } from './modules/index.js';
+export { assets, assetId, AssetKind, HTLC_ESCROW, Power, queryAsset, readOutcome, htlc, htlcId, HtlcKind, NATIVE, queryHtlc, SECRET_SIZE } from './modules/index.js';
+export type { Asset, AssetAccountBody, AssetAmountBody, AssetIssueBody, AssetsKeeper, Htlc, HtlcClaimBody, HtlcLockBody, HtlcRefundBody } from './modules/index.js';
 export * from './store.js';
 export * from './chain.js';
 export * from './mempool.js';
