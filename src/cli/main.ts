@@ -14,6 +14,7 @@ const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
   async (p) => p.addCommand((await import('./wallet.js')).walletCommand()),
   async (p) => p.addCommand((await import('./rpc.js')).rpcCommand()),
   async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
+  async (p) => p.addCommand((await import('./swap.js')).swapCommand()),
 ];
 
 const program = new Command('hashlane')
