@@ -89,7 +89,7 @@ export function swapCommand(): Command {
         const c = thisChain(f);
         const amount = await amountOn(c, amountText, o.asset, '<amount>');
         const { secretKey } = await unlockKeystore(f);
-        const { secret, hashlock } = swap.newSecret();
+        const { secret, hashlock } = await swap.newSecret();
         if (o.secretFile) await writeFileAtomic(o.secretFile, secret + '\n');
         const h = await swap.height(c);
         const timeout = h + o.timeoutBlocks;

@@ -22,7 +22,7 @@ import { encodeTx, signTx, type Transaction } from '../chain/tx.js';
 import { ed25519 } from '../sig/index.js';
 import { HtlcKind, htlcId, NATIVE, SECRET_SIZE } from '../chain/modules/htlc/index.js';
 import { formatAmount } from '../chain/amount.js';
-import { rpcCall, type RpcClientOptions } from '../cli/rpc-client.js';
+import { RpcCallError, rpcCall, type RpcClientOptions } from '../cli/rpc-client.js';
 
 /** A node of one chain of the swap. */
 export interface ChainEndpoint extends RpcClientOptions {
@@ -75,7 +75,8 @@ export async function getHtlc(c: ChainEndpoint, id: string): Promise<HtlcView | 
   }
 }
 
-export function newSecret(): { secret: string; hashlock: string } {
+export async function newSecret(): Promise<{ secret: string; hashlock: string }> {
+  await ready();
   const s = globalThis.crypto.getRandomValues(new Uint8Array(SECRET_SIZE));
   return { secret: toHex(s), hashlock: toHex(sha256(s)) };
 }
@@ -247,8 +248,9 @@ export async function watch(o: WatchOptions): Promise<WatchOutcome> {
         redeemSent = true;
         log(`redeem sent on ${label(o.other.chain)} at height ${await height(o.other.chain)}: ${out.redeemed}`);
       } catch (err) {
-        if (!(err instanceof SwapError)) throw err;
-        if (err.reason === 'htlc-expired') redeemSent = true; // too late: nothing to do but keep the own refund
+        if (err instanceof RpcCallError) log(`redeem on ${label(o.other.chain)} refused, retrying: ${err.message}`);
+        else if (!(err instanceof SwapError)) throw err;
+        else if (err.reason === 'htlc-expired') redeemSent = true; // too late: nothing to do but keep the own refund
       }
     }
     if (own?.state === 'open' && !refundSent && (await height(o.own.chain)) + 1 >= own.timeout) {
