@@ -89,10 +89,61 @@ describe('README walkthrough: a stablecoin issued on chain B swapped for chain A
     }
     console.log(`swap timeline (heights after each step):\n  ${timeline.join('\n  ')}`);
     // Bob was paid on A, Alice on B; the locks are settled.
-    expect((await swap.getHtlc(A, vars.HTLC_A!))?.state).toBe('claimed');
-    expect((await swap.getHtlc(B, vars.HTLC_B!))?.state).toBe('claimed');
+    const [la, lb] = [(await swap.getHtlc(A, vars.HTLC_A!))!, (await swap.getHtlc(B, vars.HTLC_B!))!];
+    expect(la.state).toBe('claimed');
+    expect(lb.state).toBe('claimed');
+    // The rules as heights: B's lock after A's, B's timeout the shorter, each claim before its timeout, B first.
+    expect(lb.timeout - lb.lockedat).toBeLessThanOrEqual((la.timeout - la.lockedat) / 2);
+    expect(lb.resolvedat!).toBeLessThan(lb.timeout);
+    expect(la.resolvedat!).toBeLessThan(la.timeout);
+    console.log(`mined: A lock at A ${la.lockedat} (timeout ${la.timeout}); B lock at B ${lb.lockedat} (timeout ${lb.timeout}); Alice's claim at B ${lb.resolvedat}; Bob's claim at A ${la.resolvedat}`);
     expect(BigInt((await rpc(A, 'getbankaccount', [vars.BOB])).balance)).toBeGreaterThan(10_0000_0000n);
   }, 300_000);
+});
+
+describe('hashlane wallet asset and swap CLI', () => {
+  it('asset send, freeze (a frozen account cannot send), unfreeze, burn, info, list; swap usage and audit errors', async () => {
+    const cwd = join(dir, 'cli');
+    await import('node:fs/promises').then((fs) => fs.mkdir(cwd, { recursive: true }));
+    const env = { HASHLANE_PASSPHRASE: 'cli test' };
+    const run = async (args: string[], code = 0) => {
+      const r = await cli(args, { cwd, env, timeoutMs: 60_000 });
+      expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(code);
+      return r;
+    };
+    const onB = ['--rpc', B.rpc, '--data-dir', B.dataDir, '--chain', 'regtest'];
+    const issuer = (await run(['wallet', '--keystore', 'i.json', 'create', '--kdf-memory', '8'])).stdout.trim();
+    const holder = (await run(['wallet', '--keystore', 'h.json', 'create', '--kdf-memory', '8'])).stdout.trim();
+    await mine(B, 1, C.fromHex(issuer));
+    await mine(B, 1, C.fromHex(holder));
+    const id = (await run(['wallet', '--keystore', 'i.json', ...onB, 'asset', 'issue', 'EURX', 'Euro token', '--decimals', '2', '--initial', '1000'])).stdout.trim();
+    await mine(B);
+    await run(['wallet', '--keystore', 'i.json', ...onB, 'asset', 'send', id, holder, '250.5']);
+    await mine(B);
+    expect((await run(['wallet', ...onB, 'asset', 'balance', id, holder])).stdout.trim()).toBe('250.50 EURX');
+    await run(['wallet', '--keystore', 'i.json', ...onB, 'asset', 'freeze', id, holder]);
+    await mine(B);
+    expect((await run(['wallet', ...onB, 'asset', 'balance', id, holder])).stdout.trim()).toBe('250.50 EURX (frozen)');
+    await run(['wallet', '--keystore', 'h.json', ...onB, 'asset', 'send', id, issuer, '1']);
+    await mine(B);
+    expect((await rpc(B, 'getbalance', [holder, id]))).toBe('250.50');
+    await run(['wallet', '--keystore', 'i.json', ...onB, 'asset', 'unfreeze', id, holder]);
+    await mine(B);
+    await run(['wallet', '--keystore', 'h.json', ...onB, 'asset', 'send', id, issuer, '1']);
+    await run(['wallet', '--keystore', 'i.json', ...onB, 'asset', 'burn', id, '100']);
+    await mine(B);
+    expect((await rpc(B, 'getbalance', [holder, id]))).toBe('249.50');
+    const info = JSON.parse((await run(['wallet', ...onB, 'asset', 'info', id])).stdout);
+    expect(info).toMatchObject({ symbol: 'EURX', supply: '900.00', burned: '100.00', powers: ['mint', 'burn', 'freeze'] });
+    expect((await run(['wallet', ...onB, 'asset', 'list'])).stdout).toContain(`${id} EURX 900.00 (Euro token)`);
+    // Usage errors (exit 2) and a failed audit (exit 1), one line each.
+    const bad = await run(['swap', ...onB, 'redeem', 'zz', '00'], 2);
+    expect(bad.stderr.trim()).toBe('hashlane swap redeem: <htlc> "zz" is not 32 bytes of hex; expected 64 hex digits');
+    const missing = await run(['swap', ...onB, 'audit', 'ab'.repeat(32), '--amount', '1', '--recipient', holder], 1);
+    expect(missing.stderr).toMatch(/^hashlane swap audit: .*has no HTLC .*expected a lock\n$/);
+    const none = await run(['swap', ...onB, 'extract-secret', 'cd'.repeat(32)], 1);
+    expect(none.stderr).toMatch(/no claim on this chain revealed the secret/);
+  }, 240_000);
 });
 
 describe('swap library across the two running chains', () => {

@@ -3,7 +3,7 @@
 // `watch`, which redeems as soon as the secret shows and refunds at the timeout. The flow
 // and its safety rules are in src/swap/index.ts; this file parses and prints. Every command
 // prints one JSON object on stdout; explanations go to stderr.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { AmountError, parseAmount } from '../chain/amount.js';
 import { toHex } from '../chain/hex.js';
 import * as swap from '../swap/index.js';
@@ -24,7 +24,7 @@ interface SwapFlags extends RpcClientOptions {
 
 const HEX32 = /^[0-9a-fA-F]{64}$/;
 const hex32 = (name: string) => (v: string) => {
-  if (!HEX32.test(v)) throw new UsageError(`${name} ${JSON.stringify(v.slice(0, 70))} is not 32 bytes of hex; expected 64 hex digits`);
+  if (!HEX32.test(v)) throw new InvalidArgumentError(`${name} ${JSON.stringify(v.slice(0, 70))} is not 32 bytes of hex; expected 64 hex digits`);
   return v.toLowerCase();
 };
 

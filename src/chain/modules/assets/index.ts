@@ -479,11 +479,11 @@ export const assets: ChainModule<AssetsKeeper> = {
     },
   },
   cli: [
-    { verb: 'asset issue', kind: AssetKind.Issue, summary: 'asset issue <symbol> <name> --decimals n [--max-supply a] [--initial a] [--powers mint,burn,freeze]', args: [] },
-    { verb: 'asset mint', kind: AssetKind.Mint, summary: 'asset mint <asset> <to> <amount> (issuer with the mint power)', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'to', description: 'recipient', type: 'address' }, { name: 'amount', description: "amount in the asset's decimals", type: 'amount' }] },
-    { verb: 'asset burn', kind: AssetKind.Burn, summary: "asset burn <asset> <amount> (issuer with the burn power, from its own balance)", args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'amount', description: "amount in the asset's decimals", type: 'amount' }] },
-    { verb: 'asset freeze', kind: AssetKind.Freeze, summary: 'asset freeze <asset> <account> (issuer with the freeze power)', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'account', description: 'account to freeze', type: 'address' }] },
-    { verb: 'asset unfreeze', kind: AssetKind.Unfreeze, summary: 'asset unfreeze <asset> <account>', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'account', description: 'account to unfreeze', type: 'address' }] },
-    { verb: 'asset send', kind: AssetKind.Transfer, summary: 'asset send <asset> <to> <amount>: a transfer of an issued asset (the fee is paid in the native coin)', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'to', description: 'recipient', type: 'address' }, { name: 'amount', description: "amount in the asset's decimals", type: 'amount' }] },
+    { verb: 'wallet asset issue', kind: AssetKind.Issue, summary: 'wallet asset issue <symbol> <name> --decimals n [--max-supply a] [--initial a] [--powers mint,burn,freeze]', args: [] },
+    { verb: 'wallet asset mint', kind: AssetKind.Mint, summary: 'wallet asset mint <asset> <to> <amount> (issuer with the mint power)', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'to', description: 'recipient', type: 'address' }, { name: 'amount', description: "amount in the asset's decimals", type: 'amount' }] },
+    { verb: 'wallet asset burn', kind: AssetKind.Burn, summary: "wallet asset burn <asset> <amount> (issuer with the burn power, from its own balance)", args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'amount', description: "amount in the asset's decimals", type: 'amount' }] },
+    { verb: 'wallet asset freeze', kind: AssetKind.Freeze, summary: 'wallet asset freeze <asset> <account> (issuer with the freeze power)', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'account', description: 'account to freeze', type: 'address' }] },
+    { verb: 'wallet asset unfreeze', kind: AssetKind.Unfreeze, summary: 'wallet asset unfreeze <asset> <account>', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'account', description: 'account to unfreeze', type: 'address' }] },
+    { verb: 'wallet asset send', kind: AssetKind.Transfer, summary: 'wallet asset send <asset> <to> <amount>: a transfer of an issued asset (the fee is paid in the native coin)', args: [{ name: 'asset', description: 'asset id', type: 'hex' }, { name: 'to', description: 'recipient', type: 'address' }, { name: 'amount', description: "amount in the asset's decimals", type: 'amount' }] },
   ],
 };
