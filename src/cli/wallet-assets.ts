@@ -8,8 +8,8 @@ import { assetId, AssetKind, Power } from '../chain/modules/assets/index.js';
 import { submitSigned } from '../swap/index.js';
 import { intArg, keyArg } from './args.js';
 import { CliError, UsageError } from './format.js';
-import { RpcCallError, RpcClientError, rpcCall, type RpcClientOptions } from './rpc-client.js';
-import { unlockKeystore } from './wallet.js';
+import { RpcCallError, RpcClientError, type RpcClientOptions } from './rpc-client.js';
+import { call, unlockKeystore } from './wallet.js';
 
 interface Flags extends RpcClientOptions {
   keystore: string;
@@ -21,16 +21,6 @@ const ZERO = new Uint8Array(32);
 function assetArg(v: string): Uint8Array {
   if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new UsageError(`<asset> ${JSON.stringify(v.slice(0, 70))} is not an asset id; expected 64 hex digits (as "wallet asset issue" prints)`);
   return fromHex(v.toLowerCase());
-}
-
-async function call(f: Flags, method: string, params: unknown[]): Promise<any> {
-  try {
-    return await rpcCall(f, method, params);
-  } catch (err) {
-    if (err instanceof RpcCallError) throw new CliError(`${method}: ${err.message} (code ${err.code})`);
-    if (err instanceof RpcClientError) throw new CliError(err.message);
-    throw err;
-  }
 }
 
 function units(text: string, decimals: number, what: string): bigint {

@@ -84,7 +84,8 @@ function prompt(question: string): Promise<string> {
   });
 }
 
-async function call(f: WalletFlags, method: string, params: unknown[]): Promise<any> {
+/** One RPC call with the wallet's flags; node and transport errors become one-line CliErrors. */
+export async function call(f: RpcClientOptions, method: string, params: unknown[]): Promise<any> {
   try {
     return await rpcCall(f, method, params);
   } catch (err) {

@@ -407,7 +407,8 @@ export function assetJson(a: Asset) {
   };
 }
 
-const bytesParam = (v: unknown, what: string): Uint8Array => {
+/** A 32-byte RPC parameter (bytes from the RPC server, or hex). */
+export const bytesParam = (v: unknown, what: string): Uint8Array => {
   if (v instanceof Uint8Array && v.length === 32) return v;
   if (typeof v === 'string' && /^[0-9a-fA-F]{64}$/.test(v)) return fromHex(v);
   throw new DecodeError('decode-bad-json', `${what} must be 32 bytes (64 hex digits)`);

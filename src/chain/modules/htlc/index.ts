@@ -24,7 +24,7 @@ import { Reader, Writer } from '../../codec.js';
 import { DecodeError, ValidationError } from '../../errors.js';
 import { binKey, bytesEqual, fromHex, toHex } from '../../hex.js';
 import type { BankKeeper } from '../bank/index.js';
-import { HTLC_ESCROW, hex32, outcome, units, type AssetsKeeper } from '../assets/index.js';
+import { bytesParam, HTLC_ESCROW, hex32, outcome, units, type AssetsKeeper } from '../assets/index.js';
 import type { ChainModule, KindSpec, ModuleContext, ModuleStore, StateQuery } from '../../module.js';
 import type { Transaction } from '../../tx.js';
 
@@ -243,11 +243,6 @@ export function queryHtlc(q: Pick<StateQuery, 'read'>, id: Uint8Array): Htlc | u
   return readHtlc({ get: (k) => q.read('htlc', k) }, id);
 }
 
-const param32 = (v: unknown, what: string): Uint8Array => {
-  if (v instanceof Uint8Array && v.length === 32) return v;
-  throw new DecodeError('decode-bad-json', `${what} must be 32 bytes (64 hex digits)`);
-};
-
 export const htlc: ChainModule = {
   name: 'htlc',
   namespace: 'htlc',
@@ -257,7 +252,7 @@ export const htlc: ChainModule = {
       description: 'gethtlc htlcid — an HTLC: sender, recipient, asset (zeros: the native coin), amount in base units, hashlock, timeout height, state (open, claimed, refunded), the secret once claimed',
       params: [{ name: 'htlcid', type: 'hex', maxBytes: 32 }],
       handler(q, [id]) {
-        const h = queryHtlc(q, param32(id, 'htlcid'));
+        const h = queryHtlc(q, bytesParam(id, 'htlcid'));
         if (!h) throw new ValidationError('bad-htlc-unknown', `no HTLC ${toHex(id as Uint8Array)} on this chain`);
         return htlcJson(h);
       },
@@ -266,7 +261,7 @@ export const htlc: ChainModule = {
       description: 'findhtlcclaim hashlock — the HTLC whose claim revealed the secret of this hashlock, with the secret; null while none was claimed',
       params: [{ name: 'hashlock', type: 'hex', maxBytes: 32 }],
       handler(q, [lockHash]) {
-        const id = q.read('htlc', sKey(param32(lockHash, 'hashlock')));
+        const id = q.read('htlc', sKey(bytesParam(lockHash, 'hashlock')));
         const h = id && queryHtlc(q, id);
         return h ? htlcJson(h) : null;
       },
