@@ -16,6 +16,22 @@ const bodies: Record<string, fc.Arbitrary<unknown>> = {
   coinbase: fc.record({ to: bytes(32), amount, stateRoot: bytes(32), receiptsRoot: bytes(32), payload: fc.uint8Array({ maxLength: 300 }) }),
   'contract-deploy': fc.record({ code: fc.uint8Array({ minLength: 1, maxLength: 300 }), input: fc.uint8Array({ maxLength: 100 }), value: amount, gasLimit: amount, gasPrice: amount }),
   'contract-call': fc.record({ contract: bytes(32), method: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/), input: fc.uint8Array({ maxLength: 100 }), value: amount, gasLimit: amount, gasPrice: amount }),
+  'asset-issue': fc.record({
+    symbol: fc.oneof(fc.stringMatching(/^[A-Z][A-Z0-9]{0,11}$/), fc.string({ maxLength: 12 })),
+    name: fc.string({ maxLength: 64 }),
+    decimals: fc.nat({ max: 255 }),
+    maxSupply: amount,
+    powers: fc.nat({ max: 255 }),
+    initialSupply: amount,
+  }),
+  'asset-mint': fc.record({ asset: bytes(32), to: bytes(32), amount }),
+  'asset-burn': fc.record({ asset: bytes(32), to: bytes(32), amount }),
+  'asset-transfer': fc.record({ asset: bytes(32), to: bytes(32), amount }),
+  'asset-freeze': fc.record({ asset: bytes(32), account: bytes(32) }),
+  'asset-unfreeze': fc.record({ asset: bytes(32), account: bytes(32) }),
+  'htlc-lock': fc.record({ asset: bytes(32), amount, recipient: bytes(32), hashlock: bytes(32), timeout: fc.nat({ max: 0xffffffff }) }),
+  'htlc-claim': fc.record({ id: bytes(32), secret: fc.uint8Array({ maxLength: 64 }) }),
+  'htlc-refund': fc.record({ id: bytes(32) }),
 };
 const arbTx = fc.constantFrom(...C.defaultRegistry.kinds).chain((spec) =>
   fc.record({

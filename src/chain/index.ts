@@ -61,6 +61,8 @@ export { bank, builtinModules, defaultRegistry, decodeAccount, encodeAccount, qu
 export { contracts, ContractKind, contractAddress, decodeReceipt, encodeReceipt, queryCall, receiptJson } from './modules/index.js';
 export type { CallBody, ContractReceipt, DeployBody } from './modules/index.js';
 export type { BankKeeper } from './modules/index.js';
+export { assets, assetId, AssetKind, HTLC_ESCROW, Power, queryAsset, readOutcome, htlc, htlcId, HtlcKind, NATIVE, queryHtlc, SECRET_SIZE } from './modules/index.js';
+export type { Asset, AssetAccountBody, AssetAmountBody, AssetIssueBody, AssetsKeeper, Htlc, HtlcClaimBody, HtlcLockBody, HtlcRefundBody } from './modules/index.js';
 export * from './store.js';
 export * from './chain.js';
 export * from './mempool.js';

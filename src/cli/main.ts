@@ -15,6 +15,7 @@ const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
   async (p) => p.addCommand((await import('./rpc.js')).rpcCommand()),
   async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
   async (p) => p.addCommand((await import('./contract.js')).contractCommand()),
+  async (p) => p.addCommand((await import('./swap.js')).swapCommand()),
 ];
 
 const program = new Command('hashlane')

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LimitError, parseLimit, type Limits } from '../node/limits.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../node/log.js';
-import { devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
+import { defineParams, devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
 import { HashlaneNode, type NodeOptions } from '../node/node.js';
 import { readJson } from '../node/storage.js';
 import { hostPortArg, intArg, keyArg } from './args.js';
@@ -41,6 +41,7 @@ interface NodeFlags {
   minerAddress?: Uint8Array;
   wallet?: string;
   chain: string;
+  chainId?: number;
   web?: boolean;
   webPort: number;
   blockInterval?: number;
@@ -95,6 +96,7 @@ export function nodeCommand(): Command {
     .description('run a hashlane full node: chain on LevelDB, libp2p peers (Noise, gossipsub), JSON-RPC, Stratum server, optional miner')
     .option('--data-dir <dir>', 'data directory (a folder per chain inside)', '.hashlane')
     .addOption(new Option('--chain <name>', 'which chain').choices(Object.keys(CHAINS)).default('devnet'))
+    .option('--chain-id <n>', 'regtest only: another chain id (u32), for a second independent regtest chain (atomic swap tests)', intArg('--chain-id', 1, 0xffffffff))
     .option('--bind <ip>', 'address the peer-to-peer listener binds to', ipArg('--bind'), '0.0.0.0')
     .option('--p2p-port <port>', 'peer-to-peer TCP port (libp2p; a WebSocket listener opens on a free port beside it)', intArg('--p2p-port', 0, 65535), 17421)
     .option('--no-listen', 'accept no inbound peers (outbound only)')
@@ -173,7 +175,8 @@ function usage(what: string, expected: string): void {
 }
 
 async function runNode(f: NodeFlags): Promise<void> {
-  const params = CHAINS[f.chain]!;
+  if (f.chainId !== undefined && f.chain !== 'regtest') return usage(`--chain-id with --chain ${f.chain}`, '--chain regtest (only regtest takes another chain id)');
+  const params = f.chainId === undefined ? CHAINS[f.chain]! : defineParams(CHAINS[f.chain]!, { chainId: f.chainId });
   const tty = !!process.stdout.isTTY;
   // Not a TTY: one status line every 10 s among the log lines, no escape codes.
   const status = new StatusLine(process.stdout, 10_000);

@@ -10,6 +10,7 @@ import { chainDir, readJson, writeFileAtomic } from '../node/storage.js';
 import { amountArg, intArg, keyArg } from './args.js';
 import { addRpcAuthOptions, RpcCallError, RpcClientError, rpcCall, type RpcClientOptions } from './rpc-client.js';
 import { CliError, UsageError } from './format.js';
+import { walletAssetCommand } from './wallet-assets.js';
 
 interface WalletFlags extends RpcClientOptions {
   keystore: string;
@@ -83,7 +84,8 @@ function prompt(question: string): Promise<string> {
   });
 }
 
-async function call(f: WalletFlags, method: string, params: unknown[]): Promise<any> {
+/** One RPC call with the wallet's flags; node and transport errors become one-line CliErrors. */
+export async function call(f: RpcClientOptions, method: string, params: unknown[]): Promise<any> {
   try {
     return await rpcCall(f, method, params);
   } catch (err) {
@@ -91,6 +93,13 @@ async function call(f: WalletFlags, method: string, params: unknown[]): Promise<
     if (err instanceof RpcClientError) throw new CliError(err.message);
     throw err;
   }
+}
+
+/** The keystore's secret key (asks for the passphrase as the wallet does): for commands that sign, as `hashlane swap`. */
+export async function unlockKeystore(f: Pick<WalletFlags, 'keystore' | 'passphraseFile'>): Promise<{ secretKey: Uint8Array; publicKey: Uint8Array }> {
+  const file = await readJson(resolve(f.keystore)).catch(() => null);
+  if (!file) throw new CliError(`no keystore at ${resolve(f.keystore)}: run "hashlane wallet create" first`);
+  return decryptKey(file, await passphrase(f as WalletFlags));
 }
 
 async function loadPublicKey(f: WalletFlags): Promise<string> {
@@ -221,6 +230,7 @@ export function walletCommand(): Command {
         else console.log(`confirmed: ${t.amount} to ${t.to}, fee ${t.fee}, in block ${t.blockheight} (${t.confirmations} confirmation${t.confirmations === 1 ? '' : 's'})`);
       }),
     );
+  wallet.addCommand(walletAssetCommand());
   return wallet;
 }
 

@@ -193,9 +193,21 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getbalance', {
-    help: 'getbalance address — confirmed balance in coins ("12.50000000")',
-    params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
-    handler: ([a]) => amountJson(chain().getAccount(address(a as Uint8Array)).balance),
+    help: 'getbalance address [assetid] — confirmed balance in coins ("12.50000000"), or of an issued asset in its decimals',
+    params: [
+      { name: 'address', type: 'hex', maxBytes: 32 },
+      { name: 'assetid', type: 'hex', maxBytes: 32, optional: true },
+    ],
+    handler: ([a, asset]) => {
+      if (asset === undefined) return amountJson(chain().getAccount(address(a as Uint8Array)).balance);
+      const view = node.chain.registry.rpcViews().get('getassetbalance');
+      if (!view) throw new RpcError(RpcCode.METHOD_NOT_FOUND, 'this chain has no assets module');
+      try {
+        return (view.handler(chain().state, [address(a as Uint8Array), address(asset as Uint8Array, 'assetid')]) as { balance: string }).balance;
+      } catch (err) {
+        chainToRpc(err);
+      }
+    },
   });
   rpc.register('getaccount', {
     help: 'getaccount address — confirmed balance, the balance once the pending transactions are mined, nonce, next nonce, pending count',
