@@ -419,7 +419,7 @@ export class TendermintMachine {
   /** Power of the validators with a vote for `id` (undefined: any vote, each validator once). */
   private power(votes: Map<string, Vote[]>, id: Uint8Array | null | undefined): bigint {
     let p = 0n;
-    for (const list of votes.values()) if (id === undefined || list.some((v) => sameId(v.blockId, id))) p += this.set.powerOf(list[0].validator);
+    for (const [k, list] of votes) if (id === undefined || list.some((v) => sameId(v.blockId, id))) p += this.set.powerOfHex(k);
     return p;
   }
 
@@ -514,7 +514,7 @@ export class TendermintMachine {
     for (const [rr, rs] of this.rounds) {
       if (rr <= r) continue;
       let pw = 0n;
-      for (const k of rs.senders) pw += this.powerByHex(k);
+      for (const k of rs.senders) pw += set.powerOfHex(k);
       if (set.isOneThird(pw) && rr > jump) jump = rr;
     }
     if (jump > r) {
@@ -522,12 +522,6 @@ export class TendermintMachine {
       return false;
     }
     return false;
-  }
-
-  private powerByHex(hex: string): bigint {
-    let p = 0n;
-    for (const v of this.set.validators) if (toHex(v.publicKey) === hex) p = v.power;
-    return p;
   }
 
   private decide(round: number, value: Uint8Array, blockId: Uint8Array, commit: Commit): void {

@@ -228,7 +228,7 @@ export function runSchedule(seed: number, options: SimOptions = randomOptions(se
   // Gossip repair: every node re-sends its current messages now and then.
   const tick = (i: number) => {
     const n = nodes[i];
-    push({ at: now + 50 + Math.floor(rand() * 50), node: i, epoch: -1, run: () => {
+    push({ at: now + 150 + Math.floor(rand() * 150), node: i, epoch: -1, run: () => {
       if (n.up) act(i, n.machine.rebroadcast());
       tick(i);
     } });
@@ -268,7 +268,8 @@ export function runSchedule(seed: number, options: SimOptions = randomOptions(se
     const ev = queue.shift()!;
     now = ev.at;
     if (now > deadline) break;
-    if (ev.epoch !== -1 && ev.epoch !== nodes[ev.node].epoch) continue;
+    // A crashed node's machine must not run at all (it shares the WAL with its successor).
+    if (ev.epoch !== -1 && (ev.epoch !== nodes[ev.node].epoch || !nodes[ev.node].up)) continue;
     ev.run();
     if (++events > 2_000_000) {
       fail('event budget exhausted');
@@ -299,7 +300,7 @@ export function runSchedule(seed: number, options: SimOptions = randomOptions(se
     } catch (err) {
       fail(`evidence does not check: ${(err as Error).message}`);
     }
-    if (!byzKeys.has(toHex(e.a.validator))) fail(`evidence names honest validator ${toHex(e.a.validator)}`);
+    if (!byzKeys.has(toHex(e.a.validator))) fail(`evidence names honest validator ${toHex(e.a.validator).slice(0, 16)}: h${e.a.height} r${e.a.round} type ${e.a.type} ${e.a.blockId ? toHex(e.a.blockId).slice(0, 8) : "nil"} vs ${e.b.blockId ? toHex(e.b.blockId).slice(0, 8) : "nil"}`);
     if (e.a.type !== PREVOTE && e.a.type !== 2) fail('evidence of an unknown vote type');
   }
   const reached = Math.min(...honestIdx.map((i) => nodes[i].decided.length));

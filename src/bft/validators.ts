@@ -88,6 +88,12 @@ export class ValidatorSet {
     return this.index.get(toHex(publicKey)) ?? -1;
   }
 
+  /** Power of a validator named by its hex key (0 if absent). */
+  powerOfHex(hex: string): bigint {
+    const i = this.index.get(hex);
+    return i === undefined ? 0n : this.entries[i].power;
+  }
+
   at(i: number): BftValidator {
     const e = this.entries[i];
     return { publicKey: e.publicKey, power: e.power };
