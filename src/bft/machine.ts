@@ -209,6 +209,9 @@ export class TendermintMachine {
   /** Own messages of the current height again, and the last decision (gossip repair). */
   rebroadcast(): Action[] {
     this.requireStarted();
+    // Peers that are behind may be answered again once per gossip round (bounded, and a
+    // lost answer is not lost for good).
+    this.answered.clear();
     for (const [k, v] of this.signedVotes) if (k.startsWith(`${this.height}/${this.round}/`)) this.emit({ type: 'broadcast', message: { kind: 'vote', vote: v } });
     const p = this.signedProposals.get(`${this.height}/${this.round}`);
     if (p) this.emit({ type: 'broadcast', message: { kind: 'proposal', proposal: p } });
@@ -264,7 +267,11 @@ export class TendermintMachine {
   // ---- inputs ----
 
   private handle(m: Message): void {
-    if (m.kind === 'decision') return this.onDecision(m.decision);
+    if (m.kind === 'decision') {
+      // A decision of the next height while this one waits out its commit pause is kept.
+      if (m.decision.height === this.height + 1 && this.nextBuffer.length < MAX_NEXT_HEIGHT_BUFFER) this.nextBuffer.push(m);
+      return this.onDecision(m.decision);
+    }
     const h = m.kind === 'vote' ? m.vote.height : m.proposal.height;
     if (h < this.height) return this.answerBehind(h, m);
     if (h === this.height + 1 || (h === this.height && this.step === 'commit')) {
