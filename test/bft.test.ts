@@ -299,3 +299,30 @@ describe('scenarios (scripted network, simulated time)', () => {
     expect(net.agreement().safe).toBe(true);
   });
 });
+
+describe('FileWal', () => {
+  it('records survive a reopen, a torn last record is dropped, compaction keeps later heights', async () => {
+    const { mkdtempSync, rmSync, appendFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { FileWal } = await import('../dist/node/bft-wal.js');
+    const dir = mkdtempSync(join(tmpdir(), 'hashlane-wal-'));
+    try {
+      const path = join(dir, 'wal');
+      const w = new FileWal(path);
+      for (let h = 1; h <= 3; h++) w.append({ tag: B.WAL_VOTE, height: h, payload: new Uint8Array([h, h]) });
+      w.close();
+      appendFileSync(path, new Uint8Array([200, 0, 0, 0, 1, 2]));
+      const again = new FileWal(path);
+      expect(again.records().map((r) => [r.height, [...r.payload]])).toEqual([[1, [1, 1]], [2, [2, 2]], [3, [3, 3]]]);
+      again.append({ tag: B.WAL_VOTE, height: 3, payload: new Uint8Array([7]) });
+      expect(again.records().map((r) => r.height)).toEqual([1, 2, 3, 3]);
+      again.compact(3);
+      again.append({ tag: B.WAL_TIMEOUT, height: 4, payload: new Uint8Array([9]) });
+      expect(again.records().map((r) => r.height)).toEqual([3, 3, 4]);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
