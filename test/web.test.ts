@@ -253,12 +253,12 @@ describe.skipIf(skipBrowser)('browser mining page on WebGPU (SwiftShader)', () =
     await page.close();
   });
 
-  it('standalone: mines regtest blocks on the GPU backend alone, GPU rate shown, screenshot', async (ctx) => {
+  it('standalone: mines regtest blocks on the GPU backend alone, screenshot', async (ctx) => {
     if (!hasAdapter) return ctx.skip();
     const { page, errors } = await openPage(browser, `${server.url}/?mode=standalone&chain=regtest&backend=webgpu&autostart=1`);
-    // Polled together: on regtest each block comes within a dispatch or two and the page
-    // zeroes the GPU rate between jobs, so a rate is seen while mining, not after it.
-    await Promise.all([waitFor(page, 's.blocks.filter((b) => b.accepted).length >= 3', 150_000), waitFor(page, 's.gpuRate > 0', 150_000)]);
+    // Regtest's fixed trivial target gives a block in the first dispatch of every job, so the
+    // page never reports a GPU rate here; the devnet test below checks the GPU rate.
+    await waitFor(page, 's.blocks.filter((b) => b.accepted).length >= 3', 150_000);
     const s = await state(page);
     expect(s.error).toBeNull();
     expect(s.activeBackends).toEqual(['webgpu']);
