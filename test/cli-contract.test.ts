@@ -10,7 +10,7 @@ import { cli, MAIN } from './support/cli.js';
 import { spawnNode, type NodeProcess } from './support/hostile.js';
 
 const run = promisify(execFile);
-const env = { HASHLANE_PASSPHRASE: 'contract test passphrase' };
+const env = { env: { HASHLANE_PASSPHRASE: 'contract test passphrase' } };
 let n: NodeProcess;
 let tmp: string;
 let pk: string;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   // Wait for the first block rewards.
   for (let i = 0; i < 100; i++) {
     const b = await cli(['wallet', 'balance', pk, '--rpc', `http://127.0.0.1:${n.ports.rpc}/`, '--data-dir', n.dir, '--chain', 'regtest'], env);
-    if (b.code === 0 && !b.stdout.startsWith('0 ')) break;
+    if (b.code === 0 && /^confirmed +[1-9]/.test(b.stdout)) break;
     await new Promise((ok) => setTimeout(ok, 250));
   }
 }, 60_000);
