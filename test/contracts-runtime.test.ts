@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrument, loadInstrumenter } from '../dist/contracts/instrument.js';
-import { chromiumPath, launchChromium, type Chromium } from './support/chromium.js';
+import { launchChromium, skipBrowser, type Chromium } from './support/chromium.js';
 import { serveStatic, type StaticServer } from './support/static-server.js';
 
 interface Result {
@@ -77,7 +77,7 @@ describe('contract determinism across runtimes', () => {
     expect(r.digest).toBe(node.digest);
   });
 
-  describe.skipIf(!existsSync(chromiumPath))('headless Chromium', () => {
+  describe.skipIf(skipBrowser)('headless Chromium', () => {
     let server: StaticServer;
     let browser: Chromium;
     beforeAll(async () => {
