@@ -15,7 +15,8 @@ import { AbiWriter } from '../contracts/abi.js';
 import { ContractValidationError, instrument, loadInstrumenter } from '../contracts/instrument.js';
 import { decryptKey, KeystoreError } from '../node/keystore.js';
 import { readJson } from '../node/storage.js';
-import { addRpcAuthOptions, RpcCallError, RpcClientError, rpcCall, type RpcClientOptions } from './rpc-client.js';
+import { addRpcAuthOptions, type RpcClientOptions } from './rpc-client.js';
+import { call } from './wallet.js';
 
 interface Flags extends RpcClientOptions {
   keystore: string;
@@ -91,15 +92,6 @@ function encodeArgs(args: string[] | undefined, raw: string | undefined): Uint8A
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-async function call(f: Flags, method: string, params: unknown[]): Promise<any> {
-  try {
-    return await rpcCall(f, method, params);
-  } catch (err) {
-    if (err instanceof RpcCallError) throw new CliError(`${method}: ${err.message} (code ${err.code})`);
-    if (err instanceof RpcClientError) throw new CliError(err.message);
-    throw err;
-  }
-}
 
 async function secretKey(f: Flags): Promise<{ secretKey: Uint8Array; publicKey: Uint8Array }> {
   const path = resolve(f.keystore);
