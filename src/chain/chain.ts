@@ -422,7 +422,7 @@ export class Chain implements AccountView {
 
     checkBlock(block, this.params, this.consensus, this.registry);
     checkBlockContext(block, parent, (h) => this.ancestor(parent, h), this.params, this.consensus, this.now());
-    await checkBlockSignatures(block.txs, this.sigOpts);
+    await checkBlockSignatures(block.txs, this.sigOpts, this.registry);
 
     const entry = this.makeEntry(block.header, hash, parent);
     await this.store.commit([

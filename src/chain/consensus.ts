@@ -21,6 +21,18 @@ export interface Validator {
   power: bigint;
 }
 
+/**
+ * What a validator-set module (consortium authority, staking, DPoS) exports through its
+ * keeper to the BFT engine's own module, which turns it into the set (with proposer
+ * priorities) that seals the next height. The set rule is the module's; the engine only asks.
+ */
+export interface ValidatorSetKeeper {
+  /** Members and powers of the set for the next height, as the state stands now. */
+  members(): Validator[];
+  /** A verified offence (evidence, missed blocks); the module decides the penalty. */
+  punish(publicKey: Uint8Array, offence: 'double-sign' | 'downtime', height: number): void;
+}
+
 export interface ConsensusEngine {
   readonly name: string;
   /**

@@ -6,7 +6,7 @@
 import { ed25519 } from '../sig/index.js';
 import type { Block } from './block.js';
 import { decodeTx, encodeTx, txid, txSigningMessage, type Transaction } from './tx.js';
-import type { ModuleRegistry } from './module.js';
+import type { ModuleRegistry, StateQuery } from './module.js';
 import { defaultRegistry } from './modules/index.js';
 import { MempoolError, ValidationError } from './errors.js';
 import { toDisplayHex, toHex } from './hex.js';
@@ -48,6 +48,8 @@ export interface MempoolChain extends AccountView {
   readonly params: ChainParams;
   /** The chain's modules (default: the built-in ones). */
   readonly registry?: ModuleRegistry;
+  /** The tip's state, for the modules' access rules (`admit`); needed when a module has one. */
+  readonly state?: StateQuery;
 }
 
 /** a's fee rate compared with b's: negative when a pays less per byte. */
@@ -169,7 +171,7 @@ export class Mempool {
   /** Stateless consensus checks plus fee policy (everything but the signature). */
   private precheck(tx: Transaction): void {
     const spec = this.registry.spec(tx.kind);
-    if (!spec || spec.reward || spec.relay === false) throw new ValidationError('bad-txns-kind', `kind ${spec?.name ?? tx.kind} is not relayed; a coinbase belongs in a block`);
+    if (!spec || spec.reward || spec.system || spec.relay === false) throw new ValidationError('bad-txns-kind', `kind ${spec?.name ?? tx.kind} is not relayed; a coinbase belongs in a block`);
     checkTransaction(tx, this.chain.params, this.registry);
     const size = encodeTx(tx).length;
     if (tx.fee < this.minFeeRate * BigInt(size)) {
@@ -182,6 +184,10 @@ export class Mempool {
     const id = txid(tx);
     const key = toHex(id);
     if (this.byId.has(key)) throw new MempoolError('txn-already-in-mempool', `transaction ${toDisplayHex(id)} is already pending`);
+    for (const m of this.registry.admitters) {
+      if (!this.chain.state) throw new MempoolError('mempool-no-state', `module ${m.name} has an access rule, and this mempool's chain exposes no state to check it on`);
+      m.admit!(this.chain.state, tx);
+    }
     const from = toHex(tx.from);
     const account = this.chain.getAccount(tx.from);
     if (tx.nonce < account.nonce) throw new ValidationError('bad-txns-nonce', `nonce ${tx.nonce} is already used; the sender's next nonce is ${account.nonce}`);

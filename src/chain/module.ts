@@ -35,6 +35,8 @@ export interface ModuleContext {
   readonly height: number;
   /** Header time (Unix seconds) of the block being applied (contracts read it). */
   readonly time: number;
+  /** Hash of the parent block, internal order (all zero at genesis): the BFT LastCommit names it. */
+  readonly prevHash: Uint8Array;
   /** This module's namespace, and nothing else. */
   readonly store: ModuleStore;
   /** The exported calls (keeper API) of another module. */
@@ -75,6 +77,13 @@ export interface KindSpec<B = unknown> {
   readonly reward?: boolean;
   /** Relayed by the mempool (default true for signed kinds). */
   readonly relay?: boolean;
+  /**
+   * A system transaction the block producer places (the BFT engine's LastCommit): unsigned
+   * (all-zero sender and signature, fee 0, nonce = height, the kind's `check` enforces it),
+   * no envelope step and no access rule, never relayed by the mempool. Its kind's `check`
+   * and `apply` are the whole rule.
+   */
+  readonly system?: boolean;
   /** Stateless rule checks (ValidationError with a reason code). */
   check(tx: Transaction<B>, params: ChainParams): void;
   /** Applies the body (the envelope's nonce and fee are already handled); may return receipt data. */
@@ -118,6 +127,19 @@ export interface ChainModule<K = unknown> {
   readonly kinds: readonly KindSpec<never>[];
   /** The module's genesis section, applied once at height 0. */
   genesis?(ctx: ModuleContext): void;
+  /**
+   * Access rule for every signed transaction (not the reward or system kinds), checked
+   * before the envelope step in blocks and at mempool admission: throw a ValidationError to
+   * refuse it (the consortium's per-account send allowlist). `q` reads the state as it is
+   * at that point of the block (or the tip, in the mempool).
+   */
+  admit?(q: StateQuery, tx: Transaction): void;
+  /**
+   * Runs once per block after every transaction and the block reward, in registry order:
+   * epoch boundaries, reward accumulators, validator-set rotation. `reward` and `fees` are
+   * the block's; what the coinbase did not claim of them is not in any account.
+   */
+  endBlock?(ctx: RewardContext): void;
   /** Calls other modules may make (read or write this module's state on its terms). */
   keeper?(ctx: { store: ModuleStore; params: ChainParams; call<T>(module: string): T }): K;
   /**
@@ -140,6 +162,10 @@ export class ModuleRegistry {
   private readonly byName = new Map<string, ChainModule>();
   readonly ante: ChainModule;
   readonly rewardKind: KindSpec;
+  /** Modules with an access rule (`admit`), in registry order. */
+  readonly admitters: readonly ChainModule[];
+  /** Modules with an end-of-block step (`endBlock`), in registry order. */
+  readonly enders: readonly ChainModule[];
 
   constructor(modules: readonly ChainModule[]) {
     const bad = (m: string): never => {
@@ -164,6 +190,7 @@ export class ModuleRegistry {
         const other = this.byKind.get(spec.kind);
         if (other) bad(`kind ${spec.kind} is claimed by ${other.module.name} and ${m.name}`);
         this.byKind.set(spec.kind, { spec, module: m });
+        if (spec.reward && spec.system) bad(`kind ${spec.name} cannot be both the block-reward kind and a system kind`);
         if (spec.reward) {
           if (reward) bad(`kinds ${reward.name} and ${spec.name} are both the block-reward kind`);
           reward = spec;
@@ -174,6 +201,8 @@ export class ModuleRegistry {
     if (!reward) bad('no module declares the block-reward kind: include the bank module');
     this.ante = ante!;
     this.rewardKind = reward!;
+    this.admitters = this.modules.filter((m) => m.admit);
+    this.enders = this.modules.filter((m) => m.endBlock);
   }
 
   /** The spec of `kind`, or undefined when no module registered it. */

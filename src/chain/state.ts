@@ -304,11 +304,12 @@ export interface ApplyOptions {
   checkRoots?: boolean;
 }
 
-function contextFor(state: ChainState, m: ChainModule, height: number, time: number): ModuleContext {
+function contextFor(state: ChainState, m: ChainModule, height: number, time: number, prevHash: Uint8Array): ModuleContext {
   return {
     params: state.params,
     height,
     time,
+    prevHash,
     store: state.storeOf(m),
     call: <K>(name: string) => state.keeperOf<K>(name, height),
     frame<T>(fn: () => T): T {
@@ -338,7 +339,7 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
   const contexts = new Map<ChainModule, ModuleContext>();
   const ctxOf = (m: ChainModule) => {
     let c = contexts.get(m);
-    if (!c) contexts.set(m, (c = contextFor(state, m, height, block.header.time)));
+    if (!c) contexts.set(m, (c = contextFor(state, m, height, block.header.time, block.header.prevHash)));
     return c;
   };
   const receipts: Receipt[] = [];
@@ -350,20 +351,25 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
     } else {
       const txs = block.txs;
       const anteCtx = ctxOf(registry.ante);
+      const admitters = registry.admitters;
       for (let i = 1; i < txs.length; i++) {
         const tx = txs[i];
         const m = registry.moduleOf(tx.kind);
         const spec = registry.spec(tx.kind) as KindSpec<unknown> | undefined;
         if (!m || !spec) throw new ValidationError('bad-txns-kind', `transaction ${i} has kind ${tx.kind}, which no module registers`);
-        registry.ante.ante!(anteCtx, tx, spec.spend?.(tx) ?? 0n, spec.prepaid === true);
+        if (!spec.system) {
+          for (const a of admitters) a.admit!(state, tx);
+          registry.ante.ante!(anteCtx, tx, spec.spend?.(tx) ?? 0n, spec.prepaid === true);
+        }
         const data = spec.apply(ctxOf(m), tx);
         fees += tx.fee;
         receipts.push({ kind: tx.kind, status: 0, fee: tx.fee, data: data ?? EMPTY });
       }
       const cb = txs[0];
       const m = registry.moduleOf(cb.kind)!;
-      const rctx: RewardContext = { ...ctxOf(m), reward: consensus.blockReward(height), fees };
-      registry.rewardKind.apply(rctx, cb);
+      const reward = consensus.blockReward(height);
+      registry.rewardKind.apply({ ...ctxOf(m), reward, fees }, cb);
+      for (const em of registry.enders) em.endBlock!({ ...ctxOf(em), reward, fees });
     }
   } catch (e) {
     state.revert();

@@ -75,21 +75,25 @@ export interface SignatureCheckOptions {
 // accepted too. Optional: without it, one batch on this thread.
 type ParallelVerify = (items: ReturnType<typeof signatureItems>, opts: { threads?: number }) => Promise<boolean[] | boolean>;
 
-/** The batch items of every signed (non-reward) transaction, in block order. */
+/** Whether `tx` carries a signature (not the block reward, not a system kind). */
+function isSigned(tx: Transaction, registry: ModuleRegistry): boolean {
+  const spec = registry.spec(tx.kind);
+  return !spec || !(spec.reward || spec.system);
+}
+
+/** The batch items of every signed (non-reward, non-system) transaction, in block order. */
 export function signatureItems(txs: readonly Transaction[], registry: ModuleRegistry = defaultRegistry): { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[] {
   const items = [];
-  const reward = registry.rewardKind.kind;
   for (const tx of txs) {
-    if (tx.kind === reward) continue;
+    if (!isSigned(tx, registry)) continue;
     items.push({ signature: tx.signature, message: txSigningMessage(tx), publicKey: tx.from });
   }
   return items;
 }
 
-function badSignature(txs: readonly Transaction[], items: ReturnType<typeof signatureItems>, results?: boolean[]): never {
+function badSignature(txs: readonly Transaction[], items: ReturnType<typeof signatureItems>, registry: ModuleRegistry, results?: boolean[]): never {
   const ok = results ?? ed25519.verifyBatchDetailed(items);
-  const reward = defaultRegistry.rewardKind.kind;
-  const signed = txs.filter((t) => t.kind !== reward);
+  const signed = txs.filter((t) => isSigned(t, registry));
   const i = ok.findIndex((v: boolean) => !v);
   const which = i >= 0 ? ` (first bad: ${toDisplayHex(txid(signed[i]))})` : '';
   throw new ValidationError('bad-txns-signature', `a transaction signature does not verify${which}`);
@@ -100,25 +104,25 @@ function badSignature(txs: readonly Transaction[], items: ReturnType<typeof sign
  * `verifyBatchParallel` on the worker pool from `parallelThreshold` signatures on. On
  * failure the per-item results name the first bad transaction.
  */
-export async function checkBlockSignatures(txs: readonly Transaction[], opts: SignatureCheckOptions = {}): Promise<void> {
-  const items = signatureItems(txs);
+export async function checkBlockSignatures(txs: readonly Transaction[], opts: SignatureCheckOptions = {}, registry: ModuleRegistry = defaultRegistry): Promise<void> {
+  const items = signatureItems(txs, registry);
   if (items.length === 0) return;
   const threshold = opts.parallelThreshold ?? 4096;
   const parallel = (ed25519 as { verifyBatchParallel?: ParallelVerify }).verifyBatchParallel;
   if (parallel && items.length >= threshold) {
     const r = await parallel(items, opts.threads ? { threads: opts.threads } : {});
     if (Array.isArray(r)) {
-      if (r.length !== items.length || !r.every((v) => v === true)) badSignature(txs, items, r.length === items.length ? r : undefined);
-    } else if (r !== true) badSignature(txs, items);
+      if (r.length !== items.length || !r.every((v) => v === true)) badSignature(txs, items, registry, r.length === items.length ? r : undefined);
+    } else if (r !== true) badSignature(txs, items, registry);
     return;
   }
-  if (!ed25519.verifyBatch(items)) badSignature(txs, items);
+  if (!ed25519.verifyBatch(items)) badSignature(txs, items, registry);
 }
 
 /** Synchronous variant (single thread), for callers that cannot await. */
-export function checkBlockSignaturesSync(txs: readonly Transaction[]): void {
-  const items = signatureItems(txs);
-  if (items.length && !ed25519.verifyBatch(items)) badSignature(txs, items);
+export function checkBlockSignaturesSync(txs: readonly Transaction[], registry: ModuleRegistry = defaultRegistry): void {
+  const items = signatureItems(txs, registry);
+  if (items.length && !ed25519.verifyBatch(items)) badSignature(txs, items, registry);
 }
 
 /**
