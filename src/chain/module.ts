@@ -57,6 +57,12 @@ export interface RewardContext extends ModuleContext {
   readonly fees: bigint;
 }
 
+/** Context of the end-of-block step. */
+export interface EndBlockContext extends RewardContext {
+  /** What the block's coinbase paid out of reward + fees; the rest is in no account (a staking module distributes it). */
+  readonly claimed: bigint;
+}
+
 /** Read-only state access for RPC views and the mempool. */
 export interface StateQuery {
   readonly params: ChainParams;
@@ -137,9 +143,10 @@ export interface ChainModule<K = unknown> {
   /**
    * Runs once per block after every transaction and the block reward, in registry order:
    * epoch boundaries, reward accumulators, validator-set rotation. `reward` and `fees` are
-   * the block's; what the coinbase did not claim of them is not in any account.
+   * the block's; what the coinbase did not claim of them (`reward + fees - claimed`) is in
+   * no account unless a module credits it.
    */
-  endBlock?(ctx: RewardContext): void;
+  endBlock?(ctx: EndBlockContext): void;
   /** Calls other modules may make (read or write this module's state on its terms). */
   keeper?(ctx: { store: ModuleStore; params: ChainParams; call<T>(module: string): T }): K;
   /**

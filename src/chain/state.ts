@@ -369,7 +369,8 @@ export function applyBlock(state: ChainState, block: Block, height: number, cons
       const m = registry.moduleOf(cb.kind)!;
       const reward = consensus.blockReward(height);
       registry.rewardKind.apply({ ...ctxOf(m), reward, fees }, cb);
-      for (const em of registry.enders) em.endBlock!({ ...ctxOf(em), reward, fees });
+      const claimed = (cb.body as CoinbaseBody).amount;
+      for (const em of registry.enders) em.endBlock!({ ...ctxOf(em), reward, fees, claimed });
     }
   } catch (e) {
     state.revert();
