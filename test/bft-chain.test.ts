@@ -160,6 +160,41 @@ describe('the seal: a LastCommit at transaction 1', () => {
   });
 });
 
+describe('checkCandidate', () => {
+  it('refuses a candidate while a block is being connected (the state is ahead of the tip then), and a non-child', async () => {
+    const base = C.memoryStore();
+    let commits = 0;
+    let hold = -1;
+    let release = () => {};
+    const gate = new Promise<void>((ok) => (release = ok));
+    const store: C.ChainStore = {
+      open: () => base.open(),
+      close: () => base.close(),
+      get: (k) => base.get(k),
+      entries: (p) => base.entries(p),
+      async commit(ops) {
+        if (commits++ === hold) await gate;
+        return base.commit(ops);
+      },
+    };
+    const p = await producer(keys, {}, { store });
+    await p.extend(2);
+    const next = p.block();
+    const other = p.block({ coinbaseTo: new Uint8Array(32).fill(0x42) });
+    // The block's first commit (index and block) goes through; the connect's is held.
+    hold = commits + 1;
+    const adding = p.chain.addBlock(next);
+    while (commits <= hold) await new Promise((ok) => setImmediate(ok));
+    await rejects(() => p.chain.checkCandidate(other), 'chain-busy');
+    release();
+    await adding;
+    expect(p.chain.height).toBe(3);
+    await rejects(() => p.chain.checkCandidate(other), 'bad-prevblk');
+    p.chain.checkCandidate(p.block());
+    await p.chain.close();
+  });
+});
+
 describe('genesis and params', () => {
   it('the genesis commits the validator set and the allowlist', async () => {
     const hash = (p: C.ChainParams) => C.toHex(C.blockHash(C.genesisBlock(p).header));
