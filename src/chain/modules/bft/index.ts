@@ -109,7 +109,10 @@ function decodeSet(bytes: Uint8Array): ValidatorSet {
 function encodeSet(set: ValidatorSet): Uint8Array {
   const w = new Writer(16 + set.size * 60);
   set.write(w);
-  return w.finish();
+  const bytes = w.finish();
+  // What is written is read back by the next block: keep it decoded.
+  setCache.set(bytes, set.copy());
+  return bytes;
 }
 
 type Get = (key: string) => Uint8Array | undefined;
