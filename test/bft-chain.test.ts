@@ -160,6 +160,40 @@ describe('the seal: a LastCommit at transaction 1', () => {
   });
 });
 
+describe('what the engine and the modules answer', () => {
+  it('validatorSet by height, the tip commit signers (downtime), member details, the rotation', async () => {
+    const p = await producer();
+    const engine = p.chain.consensus as B.BftEngine;
+    expect(engine.validatorSet(p.chain.state, 1)!.length).toBe(4);
+    expect(engine.validatorSet(p.chain.state, 0)).toBeNull();
+    await p.extend(1);
+    const b = p.block({ signers: 3 });
+    await p.chain.addBlock(b);
+    const tip = p.chain.height;
+    expect(engine.validatorSet(p.chain.state, tip + 1)!.map((v) => v.power)).toEqual([1n, 1n, 1n, 1n]);
+    expect(engine.validatorSet(p.chain.state, tip)!.length).toBe(4);
+    expect(engine.validatorSet(p.chain.state, tip - 1)).toBeNull();
+    expect(engine.validatorSet(p.chain.state, tip + 2)).toBeNull();
+    const bftKeeper = p.chain.state.call<C.BftKeeper>('bft');
+    const set = C.lastSet(p.chain.state)!;
+    expect(bftKeeper.lastSigners().map(C.toHex)).toEqual([0, 1, 2].map((i) => C.toHex(set.at(i).publicKey)));
+    const auth = p.chain.state.call<C.AuthorityKeeper>('authority');
+    expect(auth.details!(keys[2].pk)).toEqual({ name: 'org-2' });
+    expect(auth.details!(keyOf('nobody').pk)).toEqual({});
+    // Each height increments the priorities once (CometBFT): the next proposer follows the stored set.
+    const before = engine.validatorSetAt(p.chain.state);
+    await p.extend(1);
+    const after = engine.validatorSetAt(p.chain.state);
+    expect(after.priorities()).toEqual(before.next().priorities());
+    expect(C.toHex(after.proposer.publicKey)).toBe(C.toHex(before.next().proposer.publicKey));
+    expect(engine.claimsReward).toBe(true);
+    expect((b.txs[0].body as C.CoinbaseBody).amount).toBe(engine.blockReward(2));
+    const zero = C.createBlockTemplate(p.chain, null, { coinbaseTo: keys[0].pk, lastCommit: p.tipCommit(), claimReward: false });
+    expect((zero.block.txs[0].body as C.CoinbaseBody).amount).toBe(0n);
+    await p.chain.close();
+  });
+});
+
 describe('checkCandidate', () => {
   it('refuses a candidate while a block is being connected (the state is ahead of the tip then), and a non-child', async () => {
     const base = C.memoryStore();
