@@ -84,11 +84,14 @@ export async function chainSync(BLOCKS, VALIDATORS, SIGNERS, RANGE) {
   const byKey = new Map(secrets.map((sk) => [C.toHex(ed25519.getPublicKey(sk)), sk]));
   const genesisTime = 1_767_225_600;
   const params = C.withValidators(C.consortiumDevnetParams, [...byKey.keys()].map((k) => ({ publicKey: C.fromHex(k), power: 1n })), { genesisTime });
-  const now = () => genesisTime + 10_000_000;
+  // One second per block, so that block times never run ahead of the clock.
+  let clock = genesisTime + 10_000_000;
+  const now = () => clock;
   const src = await C.Chain.open({ params, now });
   const blocks = [];
   const t0 = performance.now();
   for (let h = 1; h <= BLOCKS; h++) {
+    clock++;
     let lastCommit;
     if (h > 1) {
       const tip = src.tip;
