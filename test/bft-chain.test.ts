@@ -229,6 +229,40 @@ describe('checkCandidate', () => {
   });
 });
 
+describe('reorgs and restarts', () => {
+  it('an unproven tip may be replaced by a branch that proves another (fork at tip - 1); the bft state follows exactly', async () => {
+    const a = await producer();
+    await a.extend(2);
+    const b = await producer();
+    for (let h = 1; h <= 2; h++) await b.chain.addBlock((await a.chain.getBlockAtHeight(h))!);
+    await a.extend(1); // a's tip 3, finalized 2
+    const side = await b.extend(2, { coinbaseTo: new Uint8Array(32).fill(0x66) });
+    expect((await a.chain.addBlock(side[0])).status).toBe('side-chain');
+    const r = await a.chain.addBlock(side[1]);
+    expect(r.status).toBe('reorg');
+    expect(r.disconnected).toHaveLength(1);
+    expect(C.toHex(a.chain.stateRoot())).toBe(C.toHex(b.chain.stateRoot()));
+    expect(setBytes((a.chain.consensus as B.BftEngine).validatorSetAt(a.chain.state))).toBe(setBytes((b.chain.consensus as B.BftEngine).validatorSetAt(b.chain.state)));
+    await a.extend(1);
+    await a.chain.close();
+    await b.chain.close();
+  });
+
+  it('a chain reopened from its store goes on from the stored set', async () => {
+    const store = C.memoryStore();
+    const p = await producer(keys, {}, { store });
+    await p.extend(3);
+    const set = setBytes(C.currentSet(p.chain.state));
+    await p.chain.close();
+    const again = await producer(keys, {}, { store });
+    expect(again.chain.height).toBe(3);
+    expect(setBytes(C.currentSet(again.chain.state))).toBe(set);
+    await again.extend(2);
+    expect(again.chain.height).toBe(5);
+    await again.chain.close();
+  });
+});
+
 describe('genesis and params', () => {
   it('the genesis commits the validator set and the allowlist', async () => {
     const hash = (p: C.ChainParams) => C.toHex(C.blockHash(C.genesisBlock(p).header));
