@@ -43,6 +43,13 @@
  *   update({ disconnected, connected }) after every chain change (reorg'd txs come back).
  * Templates: createBlockTemplate(chain, mempool, { coinbaseTo }) -> { header, target, block,
  *   ... }; completeBlock(template, minedHeaderOr{nonce,time}) -> Block; then chain.addBlock.
+ * BFT (issue 15, README "BFT chains"): params { consensus: 'bft', validators,
+ *   validatorSetModule, bftTimeouts, sendAllowlist, evidenceMaxAge }, presets bftDevnetParams /
+ *   consortiumDevnetParams, withValidators(preset, validators, extra?), genesisPayload;
+ *   engineFor(params) (Chain.open's default); modules bft (last-commit 0x40, evidence 0x41)
+ *   and authority (validator-vote 0x42, access-vote 0x43); createLastCommitTx /
+ *   createEvidenceTx / createValidatorVoteTx / createAccessVoteTx; chain.checkCandidate(block);
+ *   paramsFromGenesisJson / genesisJson (genesis-file.ts).
  * Errors: ChainError(reason) > DecodeError | EncodeError | ValidationError | MempoolError.
  */
 export * from './errors.js';
@@ -63,6 +70,13 @@ export type { CallBody, ContractReceipt, DeployBody } from './modules/index.js';
 export type { BankKeeper } from './modules/index.js';
 export { assets, assetId, AssetKind, HTLC_ESCROW, Power, queryAsset, readOutcome, htlc, htlcId, HtlcKind, NATIVE, queryHtlc, SECRET_SIZE } from './modules/index.js';
 export type { Asset, AssetAccountBody, AssetAmountBody, AssetIssueBody, AssetsKeeper, Htlc, HtlcClaimBody, HtlcLockBody, HtlcRefundBody } from './modules/index.js';
+export { engineFor, validatorSetModules, type ValidatorSetModuleEntry } from './engines.js';
+export { authority, AuthorityKind, queryMembers, passes, MAX_OPEN_PROPOSALS, MAX_VOTES_PER_MEMBER, PROPOSAL_TTL } from './modules/authority/index.js';
+export type { AuthorityKeeper, Member, Proposal as AuthorityProposal, VoteBody } from './modules/authority/index.js';
+export { BftKind, BFT_NAMESPACE, bftHeight, commitFromJson, commitToJson, createBftModule, currentSet, lastSet, VerifiedCommits } from './modules/bft/index.js';
+export type { BftKeeper, BftModuleOptions } from './modules/bft/index.js';
+export { createAccessVoteTx, createEvidenceTx, createLastCommitTx, createValidatorVoteTx } from './modules/bft/builders.js';
+export { genesisJson, genesisPresets, paramsFromGenesisJson, MAX_GENESIS_JSON, type GenesisFile } from './genesis-file.js';
 export * from './store.js';
 export * from './chain.js';
 export * from './mempool.js';
