@@ -49,3 +49,56 @@ describe('four validators on loopback', () => {
     expect(vals.map((v: { address: string }) => v.address).sort()).toEqual(keys.map((k) => Buffer.from(k.pk).toString('hex')).sort());
   }, 180_000);
 });
+
+describe('the consortium peer allowlist follows the validator set', () => {
+  it('refuses a peer outside the set, then admits it once > 2/3 voted it in, and it votes', async () => {
+    const { createValidatorVoteTx } = await import('../dist/chain/modules/bft/builders.js');
+    const { encodeTx } = await import('../dist/chain/tx.js');
+    const keys = [0, 1, 2, 3].map((i) => keyOf(`allow ${i}`));
+    const newcomer = keyOf('allow newcomer');
+    const params = bftParams(keys, { premine: [...keys, newcomer].map((k) => ({ publicKey: k.pk, amount: 1_000_000_000n })) });
+    const vs = await startValidators(params, keys);
+    nodes.push(...vs);
+    await until(() => vs[0]!.chain.height >= 2, 60_000, 'first blocks');
+    expect(vs[0]!.network.allowedPeers!.sort()).toEqual(keys.map((k) => peerIdOf(k.pk)).sort());
+
+    const n = await startValidator(params, newcomer, { peers: vs.map((v) => `127.0.0.1:${v.network.listenPort}`) });
+    nodes.push(n);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(n.network.ready().length).toBe(0);
+    expect(vs.every((v) => !v.network.ready().some((p) => p.key === peerIdOf(newcomer.pk)))).toBe(true);
+
+    // Three of four validators vote the newcomer in (> 2/3 of the set).
+    for (const k of keys.slice(0, 3)) {
+      const nonce = vs[0]!.mempool.nextNonce(k.pk);
+      const tx = createValidatorVoteTx({ chainId: params.chainId, nonce, fee: 10_000n, action: 'add', subject: newcomer.pk }, k.sk);
+      const r = await rpc(vs[0]!, 'sendrawtransaction', [Buffer.from(encodeTx(tx)).toString('hex')]);
+      expect(r.error, JSON.stringify(r.error)).toBeUndefined();
+    }
+    await until(() => vs.every((v) => v.bft!.validatorSet.indexOf(newcomer.pk) >= 0), 60_000, 'the newcomer joins the set');
+    expect(vs[0]!.network.allowedPeers).toContain(peerIdOf(newcomer.pk));
+    await until(() => n.network.ready().length >= 3, 30_000, 'the newcomer is admitted by the validators');
+    await until(() => n.bft!.isValidator && n.chain.height >= vs[0]!.chain.height - 1, 60_000, 'the newcomer catches up as a validator');
+    // Five validators need four precommits: with one of the first four gone, blocks are
+    // decided only if the newcomer votes.
+    await vs[3]!.stop();
+    const at = vs[0]!.chain.height;
+    await until(() => [vs[0]!, vs[1]!, vs[2]!, n].every((x) => x.chain.height >= at + 3), 90_000, 'four of five (the newcomer among them) decide');
+    expect(new Set([vs[0]!, vs[1]!, vs[2]!, n].map((x) => hashAt(x, at + 3))).size).toBe(1);
+  }, 240_000);
+});
+
+describe('RPC on a proof-of-work chain', () => {
+  it('getblockchaininfo says pow, finalized 0 (genesis); the bft views say there are no validators', async () => {
+    const { startNode } = await import('./support/node.js');
+    const n = await startNode();
+    nodes.push(n);
+    const info = (await rpc(n, 'getblockchaininfo')).result;
+    expect(info).toMatchObject({ consensus: 'pow', finalized: 0, finalizedhash: info.genesis });
+    for (const m of ['getvalidators', 'getconsensusstate']) {
+      const r = await rpc(n, m);
+      expect(r.error.message).toMatch(/runs proof of work; it has no validators/);
+    }
+    expect(n.status()).toMatchObject({ consensus: 'pow', finalized: 0, round: 0 });
+  }, 60_000);
+});

@@ -139,6 +139,8 @@ export class BftDriver {
   private readonly commits = new Map<number, Commit>();
   private validCache = new WeakMap<Uint8Array, boolean>();
   private nextProposals = new Set<string>();
+  /** The next height whose decision was passed to the machine's buffer (once per height). */
+  private nextDecision = 0;
   private setKeys = '';
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
@@ -492,6 +494,7 @@ export class BftDriver {
     const set = this.validatorSet;
     let items: SignedItem[];
     let tipCommit = false;
+    let direct = false;
     const chainId = this.chain.params.chainId;
     if (msg.kind === 'vote') {
       const v = msg.vote;
@@ -507,8 +510,9 @@ export class BftDriver {
       if (!this.machine || (p.height !== height && p.height !== height + 1) || p.round > round + MAX_ROUNDS_AHEAD) return this.ignore();
       if (p.height === height + 1) {
         // Buffered by the machine until its height starts: one per proposer and round, early rounds only.
-        const k = `${p.round}/${toHex(p.proposer)}`;
+        const k = `${p.height}/${p.round}/${toHex(p.proposer)}`;
         if (p.round >= NEXT_PROPOSAL_ROUNDS || this.nextProposals.has(k) || set.indexOf(p.proposer) < 0) return this.ignore();
+        if (this.nextProposals.size >= 4 * NEXT_PROPOSAL_ROUNDS * set.size) this.nextProposals.clear();
         this.nextProposals.add(k);
       } else if (!bytesEqual(set.proposerAt(p.round).publicKey, p.proposer)) {
         return this.penalise(peer, BftPenalty.NOT_A_VALIDATOR, `proposal at ${p.height}/${p.round} by ${toHex(p.proposer)}, not the round's proposer`);
@@ -519,8 +523,20 @@ export class BftDriver {
       const d = msg.decision;
       const tip = this.chain.tip;
       let against: ValidatorSet | null = null;
+      // The next height's decision while this one waits out its commit pause (a follower
+      // a pause behind): checked against this height's set, which it nearly always equals
+      // (a mismatch is ignored, not judged), and passed on once, for the machine to buffer.
+      let ahead = false;
+      // A validator waiting for its tip's commit takes the next block from a decision directly.
       if (this.machine && d.height === height && this.machine.step !== 'commit') against = set;
-      else if (d.height === tip.height && tip.height >= 1 && !this.commitFor(tip.height, tip.hash) && bytesEqual(d.commit.blockId, tip.hash)) {
+      else if (!this.machine && d.height === tip.height + 1) {
+        against = set;
+        direct = true;
+      }
+      else if (this.machine && d.height === height + 1 && this.machine.step === 'commit' && this.nextDecision !== d.height) {
+        against = set;
+        ahead = true;
+      } else if (d.height === tip.height && tip.height >= 1 && !this.commitFor(tip.height, tip.hash) && bytesEqual(d.commit.blockId, tip.hash)) {
         against = lastSet(this.chain.state);
         tipCommit = true;
       }
@@ -531,14 +547,19 @@ export class BftDriver {
         // Structure and power here; the signatures in the batch below.
         verifyCommit(chainId, d.commit, against, d.height, d.commit.blockId, (its) => (items.push(...its), true));
       } catch (err) {
+        if (ahead) return this.ignore();
         return this.penalise(peer, BftPenalty.BAD_DECISION, `decision at ${d.height}: ${(err as Error).message}`);
       }
     }
     const ok = await this.verifier.verify(items);
-    if (ok === null) return this.ignore();
+    if (ok === null || (ok === false && msg.kind === 'decision' && msg.decision.height === height + 1)) return this.ignore();
     if (!ok) return this.penalise(peer, BftPenalty.BAD_SIGNATURE, `${msg.kind}: a signature does not verify`);
     if (this.stopped) return this.ignore();
     this.stats.accepted++;
+    if (direct && msg.kind === 'decision') {
+      if (!this.machine && msg.decision.height === this.chain.height + 1) this.onDecide(msg.decision.height, msg.decision.commit.round, msg.decision.value, msg.decision.commit);
+      return TopicValidatorResult.Accept;
+    }
     if (tipCommit) {
       const tip = this.chain.tip;
       if (msg.kind === 'decision' && msg.decision.height === tip.height && bytesEqual(msg.decision.commit.blockId, tip.hash) && !this.commitFor(tip.height, tip.hash)) {
@@ -549,6 +570,10 @@ export class BftDriver {
       return TopicValidatorResult.Accept;
     }
     const m = this.machine;
+    if (msg.kind === 'decision' && m && msg.decision.height === m.height + 1) {
+      if (m.step !== 'commit' || this.nextDecision === msg.decision.height) return TopicValidatorResult.Accept;
+      this.nextDecision = msg.decision.height;
+    }
     if (m) this.run(this.call(() => m.receive(msg)));
     return TopicValidatorResult.Accept;
   }
