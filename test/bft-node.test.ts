@@ -102,3 +102,48 @@ describe('RPC on a proof-of-work chain', () => {
     expect(n.status()).toMatchObject({ consensus: 'pow', finalized: 0, round: 0 });
   }, 60_000);
 });
+
+describe('equivocation over gossip', () => {
+  it('two conflicting signed votes of a validator become an evidence tx; the validator is removed', async () => {
+    const { encodeBftMessage } = await import('../dist/node/net/bft-wire.js');
+    const { PREVOTE, voteSignBytes } = await import('../dist/bft/messages.js');
+    const { ed25519 } = await import('../dist/sig/index.js');
+    const { BftKind } = await import('../dist/chain/modules/bft/index.js');
+    const keys = [0, 1, 2, 3].map((i) => keyOf(`equivocate ${i}`));
+    const harness = keyOf('equivocate harness');
+    const params = bftParams(keys);
+    const vs = await startValidators(params, keys, { allowPeers: [peerIdOf(harness.pk)] });
+    nodes.push(...vs);
+    await until(() => vs[0]!.chain.height >= 2, 60_000, 'first blocks');
+    const h = await startValidator(params, harness, { peers: vs.map((v) => `127.0.0.1:${v.network.listenPort}`) });
+    nodes.push(h);
+    const topic = vs[0]!.network.protocols.bftTopic!;
+    await until(() => h.network.libp2p.services.pubsub.getSubscribers(topic).length >= 4, 20_000, 'harness on the bft topic');
+
+    // The harness holds validator 3's key and signs two prevotes for one height and round.
+    const liar = keys[3]!;
+    const evidenceSeen = () => vs[0]!.bft!.stats.evidence;
+    for (let tries = 0; tries < 20 && evidenceSeen() === 0; tries++) {
+      const { height, round } = vs[0]!.bft!.state();
+      for (const _ of [0, 1]) {
+        const blockId = ed25519.randomSecretKey();
+        const vote = { type: PREVOTE as 1, height, round, blockId, validator: liar.pk, signature: ed25519.sign(voteSignBytes(params.chainId, PREVOTE, height, round, blockId), liar.sk) };
+        h.network.publish(topic, encodeBftMessage(params.chainId, { kind: 'vote', vote }));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(evidenceSeen()).toBeGreaterThan(0);
+    await until(() => vs.slice(0, 3).every((v) => v.bft!.validatorSet.indexOf(liar.pk) < 0), 60_000, 'the equivocator leaves the set');
+    // The evidence transaction is in a block, signed by one of the honest validators.
+    let found = false;
+    for (let x = 2; x <= vs[0]!.chain.height && !found; x++) {
+      const b = await vs[0]!.chain.getBlockAtHeight(x);
+      for (const tx of b!.txs) if (tx.kind === BftKind.Evidence && keys.slice(0, 3).some((k) => Buffer.from(k.pk).equals(Buffer.from(tx.from)))) found = true;
+    }
+    expect(found).toBe(true);
+    // Three validators remain and go on.
+    const at = vs[0]!.chain.height;
+    await until(() => vs.slice(0, 3).every((v) => v.chain.height >= at + 2), 60_000, 'three validators go on');
+    expect(vs[0]!.bft!.validatorSet.size).toBe(3);
+  }, 240_000);
+});

@@ -101,6 +101,9 @@ const COMMITS_FILE = 'bft-commits.bin';
 const WAL_FILE = 'bft-wal.bin';
 /** Proposals of the next height passed to the machine (its buffer must not hold megabytes of values). */
 const NEXT_PROPOSAL_ROUNDS = 2;
+/** Proposals and decisions above this size are rebroadcast every LARGE_EVERY-th time only. */
+const LARGE_MESSAGE = 64 << 10;
+const LARGE_EVERY = 4;
 
 /**
  * Writes `data` to `path` durably: a temp file, fsynced, renamed over the old one (a crash
@@ -141,6 +144,7 @@ export class BftDriver {
   private nextProposals = new Set<string>();
   /** The next height whose decision was passed to the machine's buffer (once per height). */
   private nextDecision = 0;
+  private ticks = 0;
   private setKeys = '';
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
@@ -445,24 +449,33 @@ export class BftDriver {
     this.o.network.publish(this.topic, bytes);
   }
 
-  /** Own votes and proposal of the current round again, and the tip's decision (repairs lost gossip). */
+  /**
+   * Own votes of the current round again, the round's proposal, and the tip's decision
+   * (repairs lost gossip). Votes are small and go every time; a proposal or decision
+   * carries a whole block, so a large one goes every LARGE_EVERY-th time only, and the
+   * decision only while some peer reports a lower height than ours (someone needs it).
+   */
   rebroadcast(): void {
     if (this.stopped) return;
+    this.ticks++;
     const nonce = (Math.random() * 0x100000000) >>> 0 || 1;
+    const tip = this.chain.tip;
+    const behind = this.o.network.ready().some((p) => p.status !== null && p.status.height < tip.height) || this.machine === null;
+    const large = (value: Uint8Array) => value.length > LARGE_MESSAGE && this.ticks % LARGE_EVERY !== 0;
     const m = this.machine;
     const acts = m ? this.call(() => m.rebroadcast()) : [];
-    let sentDecision = false;
     for (const a of acts) {
       if (a.type !== 'broadcast') continue;
-      if (a.message.kind === 'decision') sentDecision = true;
-      this.publish(a.message, nonce);
+      const msg = a.message;
+      if (msg.kind === 'decision' && (!behind || large(msg.decision.value))) continue;
+      if (msg.kind === 'proposal' && large(msg.proposal.value)) continue;
+      this.publish(msg, nonce);
     }
-    // A machine restarted after block sync remembers no decision; the stored commit and block do.
-    const tip = this.chain.tip;
+    // A machine restarted after block sync remembers no decision: the stored commit and block make it.
     const c = tip.height >= 1 ? this.commitFor(tip.height, tip.hash) : null;
-    if (!sentDecision && c) {
+    if (c && behind && !m?.decisionAt(tip.height)) {
       void this.chain.getBlockBytes(tip.hash).then((value) => {
-        if (value && !this.stopped) this.publish({ kind: 'decision', decision: { height: tip.height, value, commit: c } }, nonce);
+        if (value && !this.stopped && !large(value)) this.publish({ kind: 'decision', decision: { height: tip.height, value, commit: c } }, nonce);
       });
     }
   }
