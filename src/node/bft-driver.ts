@@ -247,7 +247,25 @@ export class BftDriver {
     this.waiting = false;
     this.wal.compact(height);
     const key = this.o.key;
-    const m = new TendermintMachine({
+    let m: TendermintMachine;
+    try {
+      m = this.newMachine(height);
+    } catch (err) {
+      const e = new ChainError('bft-bad-wal', `the consensus WAL cannot be replayed (${(err as Error).message}); with it moved away this validator could sign a second vote at height ${height}, so it stops here`);
+      if (why === 'start') throw e;
+      // Later restarts run inside timers and listeners: stop voting, keep the node up.
+      this.machine = null;
+      this.log.error(`bft: ${e.message}`);
+      return;
+    }
+    this.machine = m;
+    this.log.debug(`bft: machine at height ${height} (${why})`);
+    this.run(this.call(() => m.start()));
+  }
+
+  private newMachine(height: number): TendermintMachine {
+    const key = this.o.key;
+    return new TendermintMachine({
       chainId: this.chain.params.chainId,
       height,
       signer: { publicKey: key.publicKey, sign: (msg) => ed25519.sign(msg, key.secretKey) },
@@ -263,9 +281,6 @@ export class BftDriver {
       timeouts: this.timeouts,
       wal: this.wal,
     });
-    this.machine = m;
-    this.log.debug(`bft: machine at height ${height} (${why})`);
-    this.run(this.call(() => m.start()));
   }
 
   /** Runs a machine call; a throw (a bug or a callback failure) is logged, never fatal to the node. */

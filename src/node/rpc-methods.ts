@@ -81,6 +81,9 @@ function templatePayee(req: unknown): Uint8Array | null {
 
 export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
   const chain = () => node.chain;
+  const notMined = (method: string) => {
+    if (node.bft) throw new RpcError(RpcCode.MISC_ERROR, `${method}: chain ${node.params.name} decides its blocks by validator votes; there is no block to mine (a pow chain has)`);
+  };
   // Core prints amounts as JSON numbers with every decimal (12.50000000); the same digits go
   // out as a string here because a u64 of base units exceeds what a JSON double keeps exactly.
   const amountJson = (units: bigint) => formatAmount(units, node.params.decimals);
@@ -287,6 +290,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     help: 'getblocktemplate [address | {"rules": [...], "address": hex}] — a block to mine: header (nonce 0), target and the full transactions (coinbasevalue and fees in base units, as Core)',
     params: [{ name: 'template_request', type: 'json', optional: true }],
     handler: ([req]) => {
+      notMined('getblocktemplate');
       const t = node.template(templatePayee(req) ?? node.minerAddress);
       return {
         version: t.header.version,
@@ -414,6 +418,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
 
   // Mining on demand (regtest, as Bitcoin Core): n blocks in this process, their hashes back.
   const generate = async (n: number, to: Uint8Array, maxTries: number): Promise<string[]> => {
+    notMined('generate');
     const hashes: string[] = [];
     let tries = maxTries;
     while (hashes.length < n && tries > 0) {
