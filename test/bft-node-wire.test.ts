@@ -58,7 +58,7 @@ describe('bft gossip encoding', () => {
     const big = new Uint8Array(9 + 2000);
     big[0] = 1;
     new DataView(big.buffer).setUint32(1, CHAIN, true);
-    expect(() => decodeBftMessage(big, CHAIN, 1000)).toThrow(/bft proposal of 2000 bytes, at most 1180/);
+    expect(() => decodeBftMessage(big, CHAIN, 1000)).toThrow(/bft proposal of 2000 bytes, at most 1153/);
     const noncanonical = v.slice();
     noncanonical[9 + 13] = 0; // hasBlock 0 with a non-zero block id
     expect(() => decodeBftMessage(noncanonical, CHAIN, 1000)).toThrow(/nil vote must carry a zero block id/);
