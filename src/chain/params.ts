@@ -6,6 +6,7 @@ import { computeMerkleRoot } from './block.js';
 import { U64_MAX } from './codec.js';
 import { ChainError } from './errors.js';
 import { createCoinbase, MAX_PAYLOAD, type Transaction } from './tx.js';
+import { dposParams, stakingParams, type DposParams, type StakingParams } from './modules/staking/params.js';
 
 export interface PremineAllocation {
   publicKey: Uint8Array;
@@ -55,6 +56,10 @@ export interface ChainParams {
    * Absent: 0.
    */
   minimumChainWork?: bigint;
+  /** Section of the staking (PoS) validator-set module; absent fields take its defaults (modules/staking/params.ts). */
+  staking?: Partial<StakingParams>;
+  /** Section of the dpos (DPoS) validator-set module. */
+  dpos?: Partial<DposParams>;
 }
 
 /** Upper bound of any balance or amount (u64 in the encoding). */
@@ -137,6 +142,8 @@ export function defineParams(preset: ChainParams, overrides: Partial<ChainParams
     total += a.amount;
   }
   if (total > MAX_MONEY) bad('premine total exceeds MAX_MONEY');
+  if (p.staking !== undefined) stakingParams(p.staking);
+  if (p.dpos !== undefined) dposParams(p.dpos);
   return Object.freeze(p);
 }
 
