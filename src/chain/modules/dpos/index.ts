@@ -22,7 +22,7 @@
 //   a                 -> elected set: (operator 32 | consensus key 32 | since u32)*
 //   m/<operator>      -> liveness window
 import { Reader, Writer } from '../../codec.js';
-import type { Validator, ValidatorSetKeeper } from '../../consensus.js';
+import type { ValidatorSetKeeper } from '../../consensus.js';
 import { DecodeError, ValidationError } from '../../errors.js';
 import { binKey, bytesEqual, fromHex, toHex } from '../../hex.js';
 import type { ChainModule, KindSpec, ModuleContext, ModuleStore, StateQuery } from '../../module.js';
@@ -70,7 +70,8 @@ export interface VoteBody {
 }
 
 export interface DposKeeper extends ValidatorSetKeeper {
-  details(): { publicKey: Uint8Array; power: bigint; operator: Uint8Array; stake: bigint; commission: number; jailed: boolean }[];
+  /** getvalidators' dpos fields of a member (by consensus key): operator, votes, commission, jailed. */
+  details(publicKey: Uint8Array): Record<string, unknown>;
 }
 
 const fail = (reason: string, message: string): never => {
@@ -432,7 +433,7 @@ export const dpos: ChainModule<DposKeeper> = {
   kinds: [registerKind, stakeKind, unstakeKind, voteKind, claimKind, unjailKind] as unknown as readonly KindSpec<never>[],
   genesis(ctx) {
     const o = ops(ctx.store, ctx.params, ctx.call);
-    const vals = (ctx.params as { validators?: Validator[] }).validators ?? [];
+    const vals = ctx.params.validators ?? [];
     const derived = o.p.genesisDelegates.length === 0;
     const delegates = derived ? vals.map((v) => ({ operator: v.publicKey, consensusKey: v.publicKey, commission: 0 })) : o.p.genesisDelegates;
     for (const d of delegates) register(o, d.operator, d);
@@ -451,11 +452,11 @@ export const dpos: ChainModule<DposKeeper> = {
         const op = ctx.store.get(sk('c', pk));
         if (op) jail(ops(ctx.store, ctx.params, ctx.call), needDel(ctx.store, op), height);
       },
-      details: () =>
-        readElected(ctx.store).map((e) => {
-          const d = needDel(ctx.store, e.operator);
-          return { publicKey: e.consensusKey, power: 1n, operator: e.operator, stake: d.shares, commission: d.commission, jailed: d.jailed };
-        }),
+      details(pk) {
+        const op = ctx.store.get(sk('c', pk));
+        const d = op && readDel(ctx.store, op);
+        return d ? { operator: toHex(d.operator), votes: d.shares.toString(), commission: d.commission, jailed: d.jailed } : {};
+      },
     };
   },
   endBlock(ctx) {

@@ -34,7 +34,7 @@
 // STAKING_REWARDS (minted there from reward + fees - claimed each block); slashes burn
 // from the escrow. Nobody can sign for either address.
 import { Reader, Writer } from '../../codec.js';
-import type { Validator, ValidatorSetKeeper } from '../../consensus.js';
+import type { ValidatorSetKeeper } from '../../consensus.js';
 import { ChainError, DecodeError, ValidationError } from '../../errors.js';
 import { binKey, bytesEqual, fromHex, toHex } from '../../hex.js';
 import type { ChainModule, EndBlockContext, KindSpec, ModuleContext, ModuleStore, StateQuery } from '../../module.js';
@@ -104,16 +104,10 @@ export interface ActiveEntry {
   since: number;
 }
 
-export interface ValidatorDetails extends Validator {
-  operator: Uint8Array;
-  stake: bigint;
-  commission: number;
-  jailed: boolean;
-}
-
 /** The keeper: the ValidatorSetKeeper the BFT engine asks, plus read calls. */
 export interface StakingKeeper extends ValidatorSetKeeper {
-  details(): ValidatorDetails[];
+  /** getvalidators' staking fields of a member (by consensus key): operator, stake, self-bond, commission (basis points), jailed. */
+  details(publicKey: Uint8Array): Record<string, unknown>;
   validator(operator: Uint8Array): ValidatorRecord | undefined;
 }
 
@@ -678,7 +672,7 @@ export const staking: ChainModule<StakingKeeper> = {
     const o = ops(ctx.store, ctx.params, ctx.call);
     const genesis = o.p.genesis.length
       ? o.p.genesis
-      : ((ctx.params as { validators?: Validator[] }).validators ?? []).map((v) => ({ operator: v.publicKey, consensusKey: v.publicKey, stake: v.power * o.p.genesisStakePerPower, commission: 0 }));
+      : (ctx.params.validators ?? []).map((v) => ({ operator: v.publicKey, consensusKey: v.publicKey, stake: v.power * o.p.genesisStakePerPower, commission: 0 }));
     for (const g of genesis) {
       o.bank.mint(g.operator, g.stake);
       register(o, g.operator, { consensusKey: g.consensusKey, commission: g.commission, amount: g.stake }, 0);
@@ -690,11 +684,13 @@ export const staking: ChainModule<StakingKeeper> = {
     return {
       members: () => readActive(ctx.store).map((e) => ({ publicKey: e.consensusKey, power: e.power })),
       punish: (pk, offence, height) => punish(o(), pk, offence, height),
-      details: () =>
-        readActive(ctx.store).map((e) => {
-          const v = needVal(ctx.store, e.operator);
-          return { publicKey: e.consensusKey, power: e.power, operator: e.operator, stake: v.tokens, commission: v.commission, jailed: v.jailed };
-        }),
+      details(pk) {
+        const op = ctx.store.get(sk('c', pk));
+        const v = op && readVal(ctx.store, op);
+        if (!v) return {};
+        const j = validatorJson(v, new Map(readActive(ctx.store).map((e) => [binKey(e.operator), e])));
+        return { operator: j.operator, stake: j.stake, selfbond: j.selfbond, commission: j.commission, jailed: j.jailed };
+      },
       validator: (op) => readVal(ctx.store, op),
     };
   },

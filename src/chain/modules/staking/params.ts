@@ -4,7 +4,7 @@
 // and EOS's 21 producers. Block counts stand in for Cosmos's durations (1 s blocks here).
 import { ChainError } from '../../errors.js';
 
-export interface GenesisValidator {
+export interface GenesisStaker {
   /** Account that bonds and receives the rewards (the wallet key). */
   operator: Uint8Array;
   /** Ed25519 key that signs votes. */
@@ -42,7 +42,7 @@ export interface StakingParams {
    * Genesis validators. Empty: the chain's `validators` (the BFT genesis set) are bonded,
    * each with operator = consensus key and stake = power x genesisStakePerPower.
    */
-  genesis: GenesisValidator[];
+  genesis: GenesisStaker[];
   genesisStakePerPower: bigint;
 }
 
@@ -65,7 +65,7 @@ export interface DposParams {
   unjailDelay: number;
   maxUnbondings: number;
   /** Genesis delegates (stake 0 of their own) and voters. Empty delegates: the chain's `validators`, each voting for itself with genesisStakePerPower. */
-  genesisDelegates: Omit<GenesisValidator, 'stake'>[];
+  genesisDelegates: Omit<GenesisStaker, 'stake'>[];
   genesisVoters: GenesisVoter[];
   genesisStakePerPower: bigint;
 }
