@@ -282,7 +282,7 @@ const registerKind = kind<DposRegisterBody>({
   },
   toJson: (b) => ({ consensuskey: toHex(b.consensusKey), commission: b.commission }),
   fromJson: (j) => {
-    if (typeof j.commission !== 'number' || !Number.isInteger(j.commission) || j.commission < 0 || j.commission > 10_000) throw new DecodeError('decode-bad-json', 'commission must be an integer in [0, 10000]');
+    if (typeof j.commission !== 'number' || !Number.isInteger(j.commission) || j.commission < 0 || j.commission > 0xffffffff) throw new DecodeError('decode-bad-json', 'commission must be an integer (basis points, at most 10000 valid)');
     return { consensusKey: hex32(j.consensuskey, 'consensuskey'), commission: j.commission };
   },
 });

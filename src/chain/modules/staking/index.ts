@@ -501,7 +501,7 @@ const registerKind = kind<RegisterBody>({
     return `registered validator ${toHex(tx.from)}`;
   },
   toJson: (b) => ({ consensuskey: toHex(b.consensusKey), commission: b.commission, amount: b.amount.toString() }),
-  fromJson: (j) => ({ consensusKey: hex32(j.consensuskey, 'consensuskey'), commission: intField(j.commission, 'commission', 10_000), amount: units(j.amount, 'amount') }),
+  fromJson: (j) => ({ consensusKey: hex32(j.consensuskey, 'consensuskey'), commission: intField(j.commission, 'commission', 0xffffffff), amount: units(j.amount, 'amount') }),
 });
 
 function intField(v: unknown, name: string, max: number): number {
