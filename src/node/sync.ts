@@ -154,7 +154,7 @@ export class Sync {
 
   /** Admits a transaction from RPC; publishes it when accepted. Throws the mempool's typed errors. */
   acceptTx(input: Uint8Array | Transaction): Uint8Array {
-    const tx = input instanceof Uint8Array ? decodeTx(input) : input;
+    const tx = input instanceof Uint8Array ? decodeTx(input, this.chain.registry) : input;
     const res = this.mempool.add(tx);
     this.announceTx(tx);
     return res.txid;
@@ -163,7 +163,7 @@ export class Sync {
   private txFrom(p: Peer | undefined, data: Uint8Array): TopicValidatorResult {
     let tx: Transaction;
     try {
-      tx = decodeTx(data);
+      tx = decodeTx(data, this.chain.registry);
     } catch (err) {
       if (p) this.net.misbehave(p, Penalty.MALFORMED, `undecodable transaction: ${(err as DecodeError).reason ?? (err as Error).message}`);
       return TopicValidatorResult.Reject;
