@@ -23,17 +23,17 @@
 //   m/<operator>      -> liveness window
 import { Reader, Writer } from '../../codec.js';
 import type { ValidatorSetKeeper } from '../../consensus.js';
-import { DecodeError, ValidationError } from '../../errors.js';
+import { DecodeError } from '../../errors.js';
 import { binKey, bytesEqual, fromHex, toHex } from '../../hex.js';
-import type { ChainModule, KindSpec, ModuleContext, ModuleStore, StateQuery } from '../../module.js';
+import type { ChainModule, KindSpec, ModuleStore, StateQuery } from '../../module.js';
 import type { ChainParams } from '../../params.js';
 import type { Transaction } from '../../tx.js';
-import { bytesParam, hex32, outcome, units } from '../assets/index.js';
+import { bytesParam, hex32, units } from '../assets/index.js';
 import type { BankKeeper } from '../bank/index.js';
-import { bftKeeper, minSignedOf } from '../staking/index.js';
+import { cmpBytes, emptyCodec, fail, indexAppend, indexAt, indexCount, kindOn, page, short, sweepLiveness, type Get } from '../staking/set.js';
 import { dposParams, type DposParams } from '../staking/params.js';
 import {
-  accOf, addReward, be32, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, u32Of, writeBig, writeCarry,
+  accOf, addReward, distribute, earned, readBig, readCarry, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, writeBig, writeCarry,
   type Pool,
 } from '../staking/rewards.js';
 
@@ -74,11 +74,6 @@ export interface DposKeeper extends ValidatorSetKeeper {
   details(publicKey: Uint8Array): Record<string, unknown>;
 }
 
-const fail = (reason: string, message: string): never => {
-  throw new ValidationError(reason, message);
-};
-const short = (b: Uint8Array) => `${toHex(b).slice(0, 16)}...`;
-type Get = Pick<ModuleStore, 'get'>;
 
 const paramsCache = new WeakMap<ChainParams, DposParams>();
 export function dposOf(params: ChainParams): DposParams {
@@ -208,9 +203,7 @@ function register(o: Ops, operator: Uint8Array, b: DposRegisterBody): void {
   if (o.store.get(sk('c', b.consensusKey))) fail('bad-dpos-consensus-key', `consensus key ${short(b.consensusKey)} is already used by a delegate`);
   saveDel(o.store, { operator, consensusKey: b.consensusKey, commission: b.commission, jailed: false, jailedUntil: 0, shares: 0n, selfShares: 0n, accSelf: 0n, accDel: 0n, commissionOwed: 0n });
   o.store.set(sk('c', b.consensusKey), operator);
-  const n = u32Of(o.store.get('n'));
-  o.store.set(sk('l', be32(n)), operator);
-  o.store.set('n', be32(n + 1));
+  indexAppend(o.store, operator);
 }
 
 function stake(o: Ops, acct: Uint8Array, amount: bigint): void {
@@ -223,17 +216,12 @@ function vote(o: Ops, acct: Uint8Array, delegates: Uint8Array[]): void {
   restake(o, acct, (v) => void (v.votes = delegates.map((delegate) => ({ delegate, snap: 0n }))));
 }
 
-const cmpBytes = (a: Uint8Array, b: Uint8Array) => {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-};
-
 /** The top N delegates by votes (ties: smaller consensus key), jailed and vote-less ones excluded. */
 export function elect(store: ModuleStore, p: DposParams, height: number): ElectedEntry[] {
-  const n = u32Of(store.get('n'));
+  const n = indexCount(store);
   const cands: DelegateRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const op = store.get(sk('l', be32(i)))!;
+    const op = indexAt(store, i);
     const d = decodeDel(op, store.get(sk('v', op))!);
     if (!d.jailed && d.shares > 0n) cands.push(d);
   }
@@ -246,10 +234,7 @@ export function elect(store: ModuleStore, p: DposParams, height: number): Electe
 
 // ---- kinds ----
 
-function kind<B>(spec: Omit<KindSpec<B>, 'apply'> & { run(o: Ops, tx: Transaction<B>, ctx: ModuleContext): string }): KindSpec<B> {
-  const { run, ...rest } = spec;
-  return { ...rest, apply: (ctx, tx) => outcome(ctx, () => run(ops(ctx.store, ctx.params, ctx.call), tx, ctx)) };
-}
+const kind = kindOn((ctx) => ops(ctx.store, ctx.params, ctx.call));
 const amountCodec = (name: string) => ({
   write: (w: Writer, b: AmountBody) => void w.u64(b.amount, `${name}.amount`),
   read: (r: Reader): AmountBody => ({ amount: r.u64(`${name}.amount`) }),
@@ -261,7 +246,6 @@ const amountJson = {
 const positive = (tx: Transaction<AmountBody>) => {
   if (tx.body.amount === 0n) fail('bad-dpos-amount', 'the amount must be positive');
 };
-const emptyCodec = { write: () => undefined, read: (): Record<string, never> => ({}) };
 
 /** Most delegates a vote body can name (the codec's bound; params.maxVotes is the rule). */
 export const MAX_VOTES_CODEC = 64;
@@ -489,16 +473,7 @@ export const dpos: ChainModule<DposKeeper> = {
       }
       writeCarry(o.store, scaled);
     }
-    if (ctx.height >= 2) {
-      const bft = bftKeeper(ctx);
-      if (bft) {
-        const signed = new Set(bft.lastSigners().map(binKey));
-        for (const e of elected) {
-          if (e.since > ctx.height - 3) continue;
-          if (recordSigned(o.store, sk('m', e.operator), o.p.signedWindow, minSignedOf(o.p), signed.has(binKey(e.consensusKey)))) jail(o, needDel(o.store, e.operator), ctx.height);
-        }
-      }
-    }
+    sweepLiveness(ctx, o.store, elected, o.p, (op) => jail(o, needDel(o.store, op), ctx.height));
     if (ctx.height % o.p.epochLength === 0) elect(ctx.store, o.p, ctx.height);
   },
   rpc: {
@@ -515,13 +490,9 @@ export const dpos: ChainModule<DposKeeper> = {
       ],
       handler(q, [start, count]) {
         const s: Get = { get: (k) => q.read(dpos.namespace, k) };
-        const total = u32Of(s.get('n'));
-        const from = Math.max(0, Number(start ?? 0));
-        const n = Math.min(MAX_LIST, Math.max(0, Number(count ?? MAX_LIST)));
         const elected = new Set(readElected(s).map((e) => binKey(e.operator)));
-        const out = [];
-        for (let i = from; i < Math.min(total, from + n); i++) out.push(delegateJson(needDel(s, s.get(sk('l', be32(i)))!), elected));
-        return { total, delegates: out };
+        const { total, rows } = page(s, start, count, MAX_LIST, (op) => delegateJson(needDel(s, op), elected));
+        return { total, delegates: rows };
       },
     },
     getdposinfo: {

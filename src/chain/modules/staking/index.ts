@@ -35,16 +35,17 @@
 // from the escrow. Nobody can sign for either address.
 import { Reader, Writer } from '../../codec.js';
 import type { ValidatorSetKeeper } from '../../consensus.js';
-import { ChainError, DecodeError, ValidationError } from '../../errors.js';
+import { DecodeError } from '../../errors.js';
 import { binKey, bytesEqual, fromHex, toHex } from '../../hex.js';
-import type { ChainModule, EndBlockContext, KindSpec, ModuleContext, ModuleStore, StateQuery } from '../../module.js';
+import type { ChainModule, KindSpec, ModuleStore, StateQuery } from '../../module.js';
 import type { ChainParams } from '../../params.js';
 import type { Transaction } from '../../tx.js';
-import { bytesParam, hex32, outcome, units } from '../assets/index.js';
+import { bytesParam, hex32, units } from '../assets/index.js';
 import type { BankKeeper } from '../bank/index.js';
 import { stakingParams, type StakingParams } from './params.js';
+import { cmpBytes, emptyCodec, fail, indexAppend, indexAt, indexCount, kindOn, page, short, sweepLiveness, type Get } from './set.js';
 import {
-  accOf, addReward, be32, readList, writeList, BP, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, u32Of, writeBig, writeCarry,
+  accOf, addReward, readList, writeList, BP, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, writeBig, writeCarry,
   type Pool, type Position,
 } from './rewards.js';
 
@@ -111,11 +112,6 @@ export interface StakingKeeper extends ValidatorSetKeeper {
   validator(operator: Uint8Array): ValidatorRecord | undefined;
 }
 
-const fail = (reason: string, message: string): never => {
-  throw new ValidationError(reason, message);
-};
-const short = (b: Uint8Array) => `${toHex(b).slice(0, 16)}...`;
-type Get = Pick<ModuleStore, 'get'>;
 
 const paramsCache = new WeakMap<ChainParams, StakingParams>();
 /** The chain's staking section with defaults (cached per params object). */
@@ -383,9 +379,7 @@ function register(o: Ops, operator: Uint8Array, b: RegisterBody, height: number)
     tokens: 0n, shares: 0n, selfShares: 0n, ubTokens: 0n, ubShares: 0n, gSnap: o.g.G, accSelf: 0n, accDel: 0n, commissionOwed: 0n,
   };
   o.store.set(sk('c', b.consensusKey), operator);
-  const n = u32Of(o.store.get('n'));
-  o.store.set(sk('l', be32(n)), operator);
-  o.store.set('n', be32(n + 1));
+  indexAppend(o.store, operator);
   o.bank.transfer(operator, STAKING_ESCROW, b.amount);
   bondInto(o, v, operator, b.amount);
   void height;
@@ -408,11 +402,6 @@ function claim(o: Ops, acct: Uint8Array): bigint {
 
 // ---- the active set ----
 
-const cmpBytes = (a: Uint8Array, b: Uint8Array) => {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-};
-
 /** Powers for stakes: stake >> shift, the smallest shift keeping the total <= 2^60; zero powers dropped. */
 export function powersOf<T extends { stake: bigint }>(list: T[]): (T & { power: bigint })[] {
   let total = 0n;
@@ -424,10 +413,10 @@ export function powersOf<T extends { stake: bigint }>(list: T[]): (T & { power: 
 
 /** The top K by stake (ties: smaller consensus key first). */
 export function recomputeActive(store: ModuleStore, p: StakingParams, height: number): ActiveEntry[] {
-  const n = u32Of(store.get('n'));
+  const n = indexCount(store);
   const cands: { v: ValidatorRecord; stake: bigint }[] = [];
   for (let i = 0; i < n; i++) {
-    const op = store.get(sk('l', be32(i)))!;
+    const op = indexAt(store, i);
     const v = decodeVal(op, store.get(sk('v', op))!);
     if (!v.jailed && v.tokens > 0n) cands.push({ v, stake: v.tokens });
   }
@@ -438,51 +427,13 @@ export function recomputeActive(store: ModuleStore, p: StakingParams, height: nu
   return set;
 }
 
-interface BftKeeper {
-  lastSigners(): Uint8Array[];
-}
-
-/** The BFT module's keeper, or null on a chain without one (proof of work, tests). */
-export function bftKeeper(ctx: Pick<ModuleContext, 'call'>): BftKeeper | null {
-  try {
-    const k = ctx.call<Partial<BftKeeper>>('bft');
-    return typeof k.lastSigners === 'function' ? (k as BftKeeper) : null;
-  } catch (e) {
-    if (e instanceof ChainError && e.reason === 'no-keeper') return null;
-    throw e;
-  }
-}
-
-/** Commits a validator must sign out of the window (minSigned basis points, rounded up). */
-export const minSignedOf = (p: { signedWindow: number; minSigned: number }) => Math.ceil((p.signedWindow * p.minSigned) / 10_000);
-
-function checkLiveness(o: Ops, ctx: EndBlockContext): void {
-  if (ctx.height < 2) return;
-  const bft = bftKeeper(ctx);
-  if (!bft) return;
-  const signed = new Set(bft.lastSigners().map(binKey));
-  // The commit in block h is for h - 1, sealed by the set read at the end of h - 2; an
-  // entry added at `since` is surely in it when since <= h - 3 (whatever the endBlock order).
-  for (const e of readActive(o.store)) {
-    if (e.since > ctx.height - 3) continue;
-    if (recordSigned(o.store, sk('m', e.operator), o.p.signedWindow, minSignedOf(o.p), signed.has(binKey(e.consensusKey)))) {
-      const v = needVal(o.store, e.operator);
-      slash(o, v, o.p.downtimeSlash);
-      jail(o, v, ctx.height);
-    }
-  }
-}
-
 // ---- kinds ----
 
 function amountCheck(tx: Transaction<{ amount: bigint }>): void {
   if (tx.body.amount === 0n) fail('bad-staking-amount', 'the amount must be positive');
 }
 
-function kind<B>(spec: Omit<KindSpec<B>, 'apply'> & { run(o: Ops, tx: Transaction<B>, ctx: ModuleContext): string }): KindSpec<B> {
-  const { run, ...rest } = spec;
-  return { ...rest, apply: (ctx, tx) => outcome(ctx, () => run(ops(ctx.store, ctx.params, ctx.call), tx, ctx)) };
-}
+const kind = kindOn((ctx) => ops(ctx.store, ctx.params, ctx.call));
 
 const registerKind = kind<RegisterBody>({
   kind: StakingKind.Register,
@@ -568,8 +519,6 @@ const redelegateKind = kind<RedelegateBody>({
   toJson: (b) => ({ validator: toHex(b.from), to: toHex(b.to), amount: b.amount.toString() }),
   fromJson: (j) => ({ from: hex32(j.validator, 'validator'), to: hex32(j.to, 'to'), amount: units(j.amount, 'amount') }),
 });
-
-const emptyCodec = { write: () => undefined, read: (): EmptyBody => ({}) };
 
 const claimKind = kind<EmptyBody>({
   kind: StakingKind.Claim,
@@ -709,7 +658,11 @@ export const staking: ChainModule<StakingKeeper> = {
       }
       writeGlobal(o.store, o.g);
     }
-    checkLiveness(o, ctx);
+    sweepLiveness(ctx, o.store, readActive(o.store), o.p, (op) => {
+      const v = needVal(o.store, op);
+      slash(o, v, o.p.downtimeSlash);
+      jail(o, v, ctx.height);
+    });
     if (ctx.height % o.p.epochLength === 0) recomputeActive(ctx.store, o.p, ctx.height);
   },
   rpc: {
@@ -726,13 +679,9 @@ export const staking: ChainModule<StakingKeeper> = {
       ],
       handler(q, [start, count]) {
         const s: Get = { get: (k) => q.read(staking.namespace, k) };
-        const total = u32Of(s.get('n'));
-        const from = Math.max(0, Number(start ?? 0));
-        const n = Math.min(MAX_LIST, Math.max(0, Number(count ?? MAX_LIST)));
         const active = new Map(readActive(s).map((e) => [binKey(e.operator), e]));
-        const out = [];
-        for (let i = from; i < Math.min(total, from + n); i++) out.push(validatorJson(needVal(s, s.get(sk('l', be32(i)))!), active));
-        return { total, validators: out };
+        const { total, rows } = page(s, start, count, MAX_LIST, (op) => validatorJson(needVal(s, op), active));
+        return { total, validators: rows };
       },
     },
     getstakinginfo: {
