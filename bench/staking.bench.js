@@ -65,6 +65,17 @@ function blockOf(w, transfersOnly = false) {
   return { block: { header: C.genesisBlock(params).header, txs: [cb, ...txs] }, height: h };
 }
 
+/** The staking module's end-of-block step alone (reward accumulator, releases, epoch check), reverted after. */
+function endBlockOnly(w, height) {
+  const { state, params } = w;
+  state.begin();
+  C.staking.endBlock({
+    params, height, time: params.genesisTime + height, prevHash: new Uint8Array(32), store: state.storeOf(C.staking),
+    call: (n) => state.keeperOf(n, height), frame: (fn) => fn(), reward: params.blockReward, fees: 3200n, claimed: 0n,
+  });
+  state.revert();
+}
+
 function applyUndo(w, block, height) {
   const r = C.applyBlock(w.state, block, height, w.engine, { checkRoots: false });
   w.state.undo(r.undo);
@@ -91,6 +102,8 @@ export default async function main() {
     [
       { name: 'block apply, 10 delegators', items: 1, unit: 'blocks/s', fn: () => applyUndo(small, bs.block, bs.height) },
       { name: `block apply, ${BIG} delegators`, items: 1, unit: 'blocks/s', fn: () => applyUndo(big, bb.block, bb.height) },
+      { name: 'staking endBlock, 10 delegators', items: 1, unit: 'blocks/s', fn: () => endBlockOnly(small, bs.height) },
+      { name: `staking endBlock, ${BIG} delegators`, items: 1, unit: 'blocks/s', fn: () => endBlockOnly(big, bb.height) },
       // control: the same 20 transfers without staking txs, on the same two states (what any state growth costs)
       { name: 'transfers only, 10 delegators', items: 1, unit: 'blocks/s', fn: () => applyUndo(small, ts.block, ts.height) },
       { name: `transfers only, ${BIG} delegators`, items: 1, unit: 'blocks/s', fn: () => applyUndo(big, tb.block, tb.height) },
@@ -102,6 +115,7 @@ export default async function main() {
   const out = report('staking', rows, ['block apply, 10 delegators']);
   const ms = (name) => 1000 / rows.find((r) => r.task === name).perSecond;
   console.log(`block apply: ${ms('block apply, 10 delegators').toFixed(2)} ms with 10 delegators, ${ms(`block apply, ${BIG} delegators`).toFixed(2)} ms with ${BIG} (x${(ms(`block apply, ${BIG} delegators`) / ms('block apply, 10 delegators')).toFixed(2)}; target <= 1.2)`);
+  console.log(`staking endBlock alone: ${(1000 * ms('staking endBlock, 10 delegators')).toFixed(1)} us with 10 delegators, ${(1000 * ms(`staking endBlock, ${BIG} delegators`)).toFixed(1)} us with ${BIG} (x${(ms(`staking endBlock, ${BIG} delegators`) / ms('staking endBlock, 10 delegators')).toFixed(2)})`);
   console.log(`control, 20 transfers only: ${ms('transfers only, 10 delegators').toFixed(2)} ms with 10 delegators, ${ms(`transfers only, ${BIG} delegators`).toFixed(2)} ms with ${BIG} (x${(ms(`transfers only, ${BIG} delegators`) / ms('transfers only, 10 delegators')).toFixed(2)})`);
   console.log(`epoch transition with ${CANDIDATES} candidates: ${ms(`epoch block, ${CANDIDATES} validators`).toFixed(1)} ms (a plain block on that state: ${ms(`empty block, ${CANDIDATES} validators`).toFixed(2)} ms)`);
   return out;

@@ -85,6 +85,10 @@ describe('wallet staking verbs and RPC views', () => {
       await seal(node, vals);
       const bal = BigInt((await rpc(node, 'getbankaccount', [alice])).result.balance);
       expect(bal).toBeGreaterThan(before + pending - 10_000n); // minus the claim's fee
+      // the README's hashlane rpc lines
+      const viaCli = JSON.parse((await run(['rpc', ...on, 'getstaking', alice])).stdout);
+      expect(viaCli.address).toBe(alice);
+      expect(JSON.parse((await run(['rpc', ...on, 'listvalidators'])).stdout).total).toBe(5);
       const list = (await rpc(node, 'listvalidators', [])).result;
       expect(list.total).toBe(5);
       expect(list.validators[4]).toMatchObject({ operator: alice, active: false });
