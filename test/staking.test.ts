@@ -192,3 +192,27 @@ describe('staking: the active set', () => {
     expect(C.toHex(a.chain.stateRoot())).toBe(C.toHex(b.chain.stateRoot()));
   });
 });
+
+describe('staking and dpos params', () => {
+  it('defineParams checks the sections: typed bad-params errors that say what was expected', () => {
+    const bad = (o: Partial<C.ChainParams>, re: RegExp) => {
+      let err: unknown;
+      try {
+        C.defineParams(C.regtestParams, o);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(C.ChainError);
+      expect((err as C.ChainError).reason).toBe('bad-params');
+      expect((err as Error).message).toMatch(re);
+    };
+    bad({ staking: { maxValidators: 2000 } }, /maxValidators must be an integer in \[1, 1024\]/);
+    bad({ staking: { doubleSignSlash: 10_000 } }, /doubleSignSlash must be an integer in \[0, 9999\]/);
+    bad({ staking: { genesis: [{ operator: vals[0].pk, consensusKey: cons[0].pk, stake: 1n, commission: 0 }] } }, /stake must be a bigint in \[100000000/);
+    bad({ staking: { genesis: genesisOf([COIN, COIN]).map((g) => ({ ...g, consensusKey: cons[0].pk })) } }, /repeats an operator or consensus key/);
+    bad({ dpos: { delegates: 0 } }, /dpos.delegates/);
+    bad({ dpos: { genesisDelegates: [{ operator: vals[0].pk, consensusKey: cons[0].pk, commission: 0 }], genesisVoters: [{ account: users[0].pk, stake: 5n, votes: [vals[1].pk] }] } }, /is not one of dpos.genesisDelegates/);
+    bad({ dpos: { genesisDelegates: [{ operator: vals[0].pk, consensusKey: cons[0].pk, commission: 0 }], genesisVoters: [{ account: users[0].pk, stake: 5n, votes: [vals[0].pk, vals[0].pk] }] } }, /twice/);
+    expect(C.defineParams(C.regtestParams, { staking: { maxValidators: 7 } }).staking).toEqual({ maxValidators: 7 });
+  });
+});

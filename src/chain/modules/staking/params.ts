@@ -130,8 +130,9 @@ export function stakingParams(section: Partial<StakingParams> | undefined): Stak
   const p: StakingParams = { ...DEFAULT_STAKING, ...section };
   checkCommon(p, 'staking');
   int(p.maxValidators, 'staking.maxValidators', 1, 1024);
-  int(p.doubleSignSlash, 'staking.doubleSignSlash', 0, 10_000);
-  int(p.downtimeSlash, 'staking.downtimeSlash', 0, 10_000);
+  // Below 100 %: a slash always leaves tokens behind every share, so the share price is defined.
+  int(p.doubleSignSlash, 'staking.doubleSignSlash', 0, 9_999);
+  int(p.downtimeSlash, 'staking.downtimeSlash', 0, 9_999);
   int(p.maxDelegations, 'staking.maxDelegations', 1, 256);
   amount(p.minSelfBond, 'staking.minSelfBond', 1n);
   if (!Array.isArray(p.genesis)) bad('staking.genesis must be an array');
@@ -165,11 +166,20 @@ export function dposParams(section: Partial<DposParams> | undefined): DposParams
       seen.add(k);
     }
   }
+  const voters = new Set<string>();
   for (const [i, v] of p.genesisVoters.entries()) {
     key(v.account, `dpos.genesisVoters[${i}].account`);
     amount(v.stake, `dpos.genesisVoters[${i}].stake`, 1n);
+    if (voters.has(String(v.account))) bad(`dpos.genesisVoters[${i}] repeats a voter`);
+    voters.add(String(v.account));
     if (!Array.isArray(v.votes) || v.votes.length > p.maxVotes) bad(`dpos.genesisVoters[${i}].votes must list at most ${p.maxVotes} delegates`);
-    v.votes.forEach((o, j) => key(o, `dpos.genesisVoters[${i}].votes[${j}]`));
+    const named = new Set<string>();
+    v.votes.forEach((o, j) => {
+      key(o, `dpos.genesisVoters[${i}].votes[${j}]`);
+      if (named.has(String(o))) bad(`dpos.genesisVoters[${i}].votes names a delegate twice`);
+      named.add(String(o));
+      if (p.genesisDelegates.length > 0 && !seen.has(`o${String(o)}`)) bad(`dpos.genesisVoters[${i}].votes[${j}] is not one of dpos.genesisDelegates`);
+    });
   }
   return p;
 }
