@@ -60,7 +60,8 @@ export class ChainNet {
   private seq = 0;
   /** Intercepts a node's outgoing messages (equivocation tests). */
   tamper: ((from: number, m: B.Message) => B.Message[]) | null = null;
-  /** Nodes that do not take part (not yet validators); they still follow by decisions. */
+  /** Each node that sees an equivocation submits an evidence transaction to its own mempool. */
+  reportEvidence = false;
   private constructor(readonly params: C.ChainParams) {}
 
   static async create(params: C.ChainParams, keys: Key[]): Promise<ChainNet> {
@@ -140,6 +141,13 @@ export class ChainNet {
         n.lastCommit = a.commit;
       } else if (a.type === 'evidence') {
         n.evidence.push(a.evidence);
+        if (this.reportEvidence) {
+          try {
+            n.mempool.add(C.createEvidenceTx({ chainId: this.params.chainId, nonce: n.mempool.nextNonce(n.key.pk), fee: 10_000n, evidence: a.evidence }, n.key.sk));
+          } catch (e) {
+            n.errors.push(e as Error);
+          }
+        }
       }
     }
   }
@@ -174,6 +182,11 @@ export class ChainNet {
   crash(i: number): void {
     this.nodes[i].up = false;
     this.nodes[i].epoch++;
+  }
+
+  /** Adds a transaction to every up node's mempool (a stand-in for gossip). */
+  broadcastTx(tx: C.Transaction): void {
+    for (const n of this.nodes) if (n.up) n.mempool.add(tx);
   }
 
   /** Hashes of every node's active chain agree up to the lowest tip. */
