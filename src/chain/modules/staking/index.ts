@@ -411,18 +411,28 @@ export function powersOf<T extends { stake: bigint }>(list: T[]): (T & { power: 
   return list.map((x) => ({ ...x, power: x.stake >> shift })).filter((x) => x.power > 0n);
 }
 
+/** The fields an election needs, read from a stored record without decoding the rest (10,000 candidates per epoch). */
+function candidateOf(bytes: Uint8Array): { consensusKey: Uint8Array; jailed: boolean; tokens: bigint } {
+  const r = new Reader(bytes, 'validator');
+  const consensusKey = r.view_(32, 'val.consensusKey');
+  r.u32('val.commission');
+  const jailed = r.u8('val.jailed') === 1;
+  r.u32('val.jailedUntil');
+  return { consensusKey, jailed, tokens: readBig(r, 'val.tokens') };
+}
+
 /** The top K by stake (ties: smaller consensus key first). */
 export function recomputeActive(store: ModuleStore, p: StakingParams, height: number): ActiveEntry[] {
   const n = indexCount(store);
-  const cands: { v: ValidatorRecord; stake: bigint }[] = [];
+  const cands: { operator: Uint8Array; consensusKey: Uint8Array; stake: bigint }[] = [];
   for (let i = 0; i < n; i++) {
-    const op = indexAt(store, i);
-    const v = decodeVal(op, store.get(sk('v', op))!);
-    if (!v.jailed && v.tokens > 0n) cands.push({ v, stake: v.tokens });
+    const operator = indexAt(store, i);
+    const c = candidateOf(store.get(sk('v', operator))!);
+    if (!c.jailed && c.tokens > 0n) cands.push({ operator, consensusKey: c.consensusKey, stake: c.tokens });
   }
-  cands.sort((a, b) => (a.stake === b.stake ? cmpBytes(a.v.consensusKey, b.v.consensusKey) : a.stake > b.stake ? -1 : 1));
+  cands.sort((a, b) => (a.stake === b.stake ? cmpBytes(a.consensusKey, b.consensusKey) : a.stake > b.stake ? -1 : 1));
   const prev = new Map(readActive(store).map((e) => [binKey(e.operator), e.since]));
-  const set = powersOf(cands.slice(0, p.maxValidators)).map((c) => ({ operator: c.v.operator, consensusKey: c.v.consensusKey, power: c.power, since: prev.get(binKey(c.v.operator)) ?? height }));
+  const set = powersOf(cands.slice(0, p.maxValidators)).map((c) => ({ operator: c.operator, consensusKey: c.consensusKey, power: c.power, since: prev.get(binKey(c.operator)) ?? height }));
   if (set.length) writeActive(store, set);
   return set;
 }

@@ -94,8 +94,17 @@ export function writeBig(w: Writer, v: bigint, field: string): Writer {
 export function readBig(r: Reader, field: string): bigint {
   const b = r.varbytes(field, MAX_BIG_BYTES);
   if (b.length > 0 && b[0] === 0) throw new DecodeError('decode-non-canonical', `${field} has a leading zero byte`);
+  // 6 bytes at a time in a number (exact below 2^53), then into the bigint.
   let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
+  let i = b.length % 6 || 6;
+  let chunk = 0;
+  for (let j = 0; j < Math.min(i, b.length); j++) chunk = chunk * 256 + b[j];
+  v = BigInt(chunk);
+  for (; i < b.length; i += 6) {
+    chunk = 0;
+    for (let j = i; j < i + 6; j++) chunk = chunk * 256 + b[j];
+    v = (v << 48n) | BigInt(chunk);
+  }
   return v;
 }
 
