@@ -105,6 +105,24 @@ describe('pos-devnet on the BFT engine', () => {
   });
 });
 
+describe('pos-devnet and dpos-devnet from a genesis file (what hashlane testnet --consensus pos|dpos writes)', () => {
+  for (const preset of [C.posDevnetParams, C.dposDevnetParams]) {
+    it(`${preset.name}: genesisJson -> paramsFromGenesisJson keeps the preset and the set, and the chain opens with the module's set`, async () => {
+      const params = C.withValidators(preset, keys.map((k, i) => ({ publicKey: k.pk, power: 1n, name: `node-${i}` })));
+      const back = C.paramsFromGenesisJson(JSON.stringify(C.genesisJson(params)));
+      expect(back.name).toBe(preset.name);
+      expect(back.validatorSetModule).toBe(preset.validatorSetModule);
+      const chain = await C.Chain.open({ params: back, now: () => GENESIS_TIME + 10_000 });
+      expect(chain.consensus.claimsReward).toBe(false);
+      expect(C.toHex(chain.genesisHash)).toBe(C.toHex((await C.Chain.open({ params, now: () => GENESIS_TIME + 10_000 })).genesisHash));
+      const set = (chain.consensus as B.BftEngine).validatorSetAt(chain.state);
+      expect(set.validators.map((v) => C.toHex(v.publicKey)).sort()).toEqual(keys.map((k) => C.toHex(k.pk)).sort());
+      expect(new Set(set.validators.map((v) => v.power))).toEqual(new Set([preset === C.posDevnetParams ? 1000n * COIN : 1n]));
+      await chain.close();
+    });
+  }
+});
+
 describe('four in-process validators (Tendermint over a simulated network)', () => {
   it('pos: keep finalizing while stake moves between validators; every node agrees on sets, stakes and rewards', async () => {
     const net = await ChainNet.create(posParams({ staking: { epochLength: 4 } }), keys);
