@@ -1,7 +1,7 @@
 // The wallet verbs and the RPC views against a node running pos-devnet / dpos-devnet (its
 // registry and views come from the params alone). Blocks are sealed here: the test holds
 // the validator keys and signs each LastCommit (test/support/bft-chain.ts signCommit).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,16 +41,21 @@ async function startOn(preset: C.ChainParams, name: string, premineTo: Uint8Arra
   return startNode({ params, dataDir: join(dir, name), p2pPort: null, minerAddress: vals[0].pk });
 }
 
+/** `hashlane …` in a folder of its own (keystores), asserting the exit code. */
+async function cliIn(name: string) {
+  const cwd = join(dir, name);
+  await mkdir(cwd, { recursive: true });
+  const env = { HASHLANE_PASSPHRASE: 'staking test' };
+  return async (args: string[], code = 0) => {
+    const r = await cli(args, { cwd, env, timeoutMs: 60_000 });
+    expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(code);
+    return r;
+  };
+}
+
 describe('wallet staking verbs and RPC views', () => {
   it('pos-devnet: stake (registers), delegate, rewards, undelegate, claim; getstaking, listvalidators, getstakinginfo', async () => {
-    const cwd = join(dir, 'pos-cli');
-    await import('node:fs/promises').then((fs) => fs.mkdir(cwd, { recursive: true }));
-    const env = { HASHLANE_PASSPHRASE: 'staking test' };
-    const run = async (args: string[], code = 0) => {
-      const r = await cli(args, { cwd, env, timeoutMs: 60_000 });
-      expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(code);
-      return r;
-    };
+    const run = await cliIn('pos-cli');
     const alice = (await run(['wallet', '--keystore', 'a.json', 'create', '--kdf-memory', '8'])).stdout.trim();
     const node = await startOn(C.posDevnetParams, 'pos', C.fromHex(alice));
     try {
@@ -104,17 +109,10 @@ describe('wallet staking verbs and RPC views', () => {
     } finally {
       await node.stop();
     }
-  }, 180_000);
+  }, 400_000);
 
   it('dpos-devnet: stake, vote, rewards, unstake; getvoter, listdelegates', async () => {
-    const cwd = join(dir, 'dpos-cli');
-    await import('node:fs/promises').then((fs) => fs.mkdir(cwd, { recursive: true }));
-    const env = { HASHLANE_PASSPHRASE: 'staking test' };
-    const run = async (args: string[], code = 0) => {
-      const r = await cli(args, { cwd, env, timeoutMs: 60_000 });
-      expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(code);
-      return r;
-    };
+    const run = await cliIn('dpos-cli');
     const bob = (await run(['wallet', '--keystore', 'b.json', 'create', '--kdf-memory', '8'])).stdout.trim();
     const node = await startOn(C.dposDevnetParams, 'dpos', C.fromHex(bob));
     try {
@@ -140,5 +138,5 @@ describe('wallet staking verbs and RPC views', () => {
     } finally {
       await node.stop();
     }
-  }, 180_000);
+  }, 400_000);
 });
