@@ -6,6 +6,8 @@ import { ProofOfWork, type ConsensusEngine } from './consensus.js';
 import { ChainError } from './errors.js';
 import type { ChainModule } from './module.js';
 import { authority } from './modules/authority/index.js';
+import { dpos } from './modules/dpos/index.js';
+import { staking } from './modules/staking/index.js';
 import type { ChainParams } from './params.js';
 
 export interface ValidatorSetModuleEntry {
@@ -17,6 +19,9 @@ export interface ValidatorSetModuleEntry {
 /** The validator-set modules a bft chain may name (issue 16 adds staking and dpos here). */
 export const validatorSetModules: Readonly<Record<string, ValidatorSetModuleEntry>> = {
   authority: { module: authority, claimsReward: true },
+  // Stake and vote rules pay reward + fees to their stakers (staking/rewards.ts): templates claim 0.
+  staking: { module: staking, claimsReward: false },
+  dpos: { module: dpos, claimsReward: false },
 };
 
 export function engineFor(params: ChainParams): ConsensusEngine {

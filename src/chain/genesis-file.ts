@@ -11,12 +11,14 @@
 // set module does not allow, ...).
 import { DecodeError } from './errors.js';
 import { fromHex, toHex } from './hex.js';
-import { bftDevnetParams, consortiumDevnetParams, defineParams, type ChainParams, type GenesisValidator } from './params.js';
+import { bftDevnetParams, consortiumDevnetParams, defineParams, dposDevnetParams, posDevnetParams, type ChainParams, type GenesisValidator } from './params.js';
 
 /** Presets a genesis file may name (issue 16 adds pos-devnet / dpos-devnet here). */
 export const genesisPresets: Readonly<Record<string, ChainParams>> = {
   'consortium-devnet': consortiumDevnetParams,
   'bft-devnet': bftDevnetParams,
+  'pos-devnet': posDevnetParams,
+  'dpos-devnet': dposDevnetParams,
 };
 
 export interface GenesisFile {

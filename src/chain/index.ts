@@ -70,6 +70,8 @@ export type { CallBody, ContractReceipt, DeployBody } from './modules/index.js';
 export type { BankKeeper } from './modules/index.js';
 export { assets, assetId, AssetKind, HTLC_ESCROW, Power, queryAsset, readOutcome, htlc, htlcId, HtlcKind, NATIVE, queryHtlc, SECRET_SIZE } from './modules/index.js';
 export type { Asset, AssetAccountBody, AssetAmountBody, AssetIssueBody, AssetsKeeper, Htlc, HtlcClaimBody, HtlcLockBody, HtlcRefundBody } from './modules/index.js';
+export { stakingPowers, staking, StakingKind, STAKING_ESCROW, STAKING_REWARDS, stakingOf, stakingOfAccount, stakingLedger, pendingRewardsScaled, dposLedger, dposPendingScaled, dpos, DposKind, DPOS_ESCROW, DPOS_REWARDS, dposOf, voterOf, DEFAULT_DPOS, DEFAULT_STAKING, REWARD_SCALE } from './modules/index.js';
+export type { StakingKeeper, ValidatorRecord, DposKeeper, DposParams, GenesisStaker, GenesisVoter, StakingParams } from './modules/index.js';
 export { engineFor, validatorSetModules, type ValidatorSetModuleEntry } from './engines.js';
 export { authority, AuthorityKind, queryMembers, passes, MAX_OPEN_PROPOSALS, MAX_VOTES_PER_MEMBER, PROPOSAL_TTL } from './modules/authority/index.js';
 export type { AuthorityKeeper, Member, Proposal as AuthorityProposal, VoteBody } from './modules/authority/index.js';

@@ -5,7 +5,7 @@ import { DecodeError } from './errors.js';
 import { fromHex, toDisplayHex, toHex } from './hex.js';
 import type { ModuleRegistry } from './module.js';
 import { defaultRegistry } from './modules/index.js';
-import { txid, TX_VERSION, type Transaction } from './tx.js';
+import { encodeTx, txid, TX_VERSION, type Transaction } from './tx.js';
 
 /** Envelope fields plus the body's fields (the kind's module decides those). */
 export interface TransactionJson {
@@ -36,6 +36,7 @@ export interface BlockJson {
 export function txToJson(tx: Transaction, registry: ModuleRegistry = defaultRegistry): TransactionJson {
   const spec = registry.spec(tx.kind);
   if (!spec) throw new DecodeError('decode-bad-kind', `transaction kind ${tx.kind} is not registered by any module`);
+  encodeTx(tx, registry); // caches the encoding, so txid() needs no registry (kinds outside the default one)
   return {
     txid: toDisplayHex(txid(tx)),
     version: tx.version,
@@ -79,6 +80,7 @@ export function txFromJson(j: TransactionJson, registry: ModuleRegistry = defaul
     body: spec.fromJson(j),
     signature: hexField(j.signature, 64, 'signature'),
   };
+  encodeTx(tx, registry);
   if (j.txid !== undefined && toDisplayHex(txid(tx)) !== j.txid) throw new DecodeError('decode-bad-json', `txid ${j.txid} does not match the transaction's fields`);
   return tx;
 }

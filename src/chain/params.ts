@@ -8,6 +8,7 @@ import { computeMerkleRoot } from './block.js';
 import { U64_MAX, Writer } from './codec.js';
 import { ChainError } from './errors.js';
 import { createCoinbase, MAX_PAYLOAD, type Transaction } from './tx.js';
+import { dposParams, stakingParams, type DposParams, type StakingParams } from './modules/staking/params.js';
 
 export interface PremineAllocation {
   publicKey: Uint8Array;
@@ -66,6 +67,10 @@ export interface ChainParams {
    * Absent: 0.
    */
   minimumChainWork?: bigint;
+  /** Section of the staking (PoS) validator-set module; absent fields take its defaults (modules/staking/params.ts). */
+  staking?: Partial<StakingParams>;
+  /** Section of the dpos (DPoS) validator-set module. */
+  dpos?: Partial<DposParams>;
   /** Consensus engine (engines.ts engineFor): proof of work (absent) or Tendermint BFT. */
   consensus?: 'pow' | 'bft';
   /** BFT: the validator set of height 1 (committed by the genesis block). */
@@ -157,6 +162,29 @@ export const bftDevnetParams: ChainParams = Object.freeze({ ...bftBase, name: 'b
 /** Consortium devnet: known authorities of equal power from a genesis file, votes change the set. */
 export const consortiumDevnetParams: ChainParams = Object.freeze({ ...bftBase, name: 'consortium-devnet', chainId: 0x68_6c_63_64 /* "hlcd" */ });
 
+/**
+ * Proof-of-stake devnet: the BFT engine with the staking module's set (top K by bonded
+ * stake, rewards to every staker, slashing). Genesis validators come as for bft-devnet
+ * (withValidators / a genesis file); each is bonded with power x genesisStakePerPower,
+ * its validator key being its operator account. Devnet-short periods (1 s blocks).
+ */
+export const posDevnetParams: ChainParams = Object.freeze({
+  ...bftBase,
+  name: 'pos-devnet',
+  chainId: 0x68_6c_70_73, // "hlps"
+  validatorSetModule: 'staking',
+  staking: { epochLength: 10, unbondingBlocks: 30, signedWindow: 50, unjailDelay: 60 },
+});
+
+/** DPoS devnet: the BFT engine with the dpos module's set (top N = 21 delegates by votes, equal power). */
+export const dposDevnetParams: ChainParams = Object.freeze({
+  ...bftBase,
+  name: 'dpos-devnet',
+  chainId: 0x68_6c_64_70, // "hldp"
+  validatorSetModule: 'dpos',
+  dpos: { epochLength: 21, unbondingBlocks: 30, signedWindow: 50, unjailDelay: 60 },
+});
+
 /** `preset` with its genesis validator set (and other overrides), checked. */
 export function withValidators(preset: ChainParams, validators: GenesisValidator[], extra: Partial<ChainParams> = {}): ChainParams {
   return defineParams(preset, { ...extra, validators });
@@ -242,6 +270,8 @@ export function defineParams(preset: ChainParams, overrides: Partial<ChainParams
     total += a.amount;
   }
   if (total > MAX_MONEY) bad('premine total exceeds MAX_MONEY');
+  if (p.staking !== undefined) stakingParams(p.staking);
+  if (p.dpos !== undefined) dposParams(p.dpos);
   checkBftParams(p, bad);
   return Object.freeze(p);
 }

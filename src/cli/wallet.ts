@@ -11,6 +11,7 @@ import { amountArg, intArg, keyArg } from './args.js';
 import { addRpcAuthOptions, RpcCallError, RpcClientError, rpcCall, type RpcClientOptions } from './rpc-client.js';
 import { CliError, UsageError } from './format.js';
 import { walletAssetCommand } from './wallet-assets.js';
+import { addStakingCommands } from './wallet-staking.js';
 
 interface WalletFlags extends RpcClientOptions {
   keystore: string;
@@ -231,6 +232,7 @@ export function walletCommand(): Command {
       }),
     );
   wallet.addCommand(walletAssetCommand());
+  addStakingCommands(wallet);
   return wallet;
 }
 

@@ -19,3 +19,13 @@ export type { CallBody, ContractReceipt, DeployBody } from './contracts/index.js
 export const builtinModules = [bank, contracts, assets, htlc] as const;
 
 export const defaultRegistry = new ModuleRegistry(builtinModules);
+
+// Validator-set modules of the BFT engine (issue 16); not in the default registry: a chain
+// names one with `validatorSetModule` and its engine brings it.
+export { powersOf as stakingPowers, staking, StakingKind, STAKING_ESCROW, STAKING_REWARDS, stakingOf, stakingOfAccount, stakingLedger, pendingRewardsScaled } from './staking/index.js';
+export type { StakingKeeper, ValidatorRecord } from './staking/index.js';
+export { dpos, DposKind, DPOS_ESCROW, DPOS_REWARDS, dposOf, voterOf, dposLedger, dposPendingScaled } from './dpos/index.js';
+export type { DposKeeper } from './dpos/index.js';
+export { DEFAULT_DPOS, DEFAULT_STAKING } from './staking/params.js';
+export type { DposParams, GenesisStaker, GenesisVoter, StakingParams } from './staking/params.js';
+export { SCALE as REWARD_SCALE } from './staking/rewards.js';
