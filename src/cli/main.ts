@@ -16,6 +16,9 @@ const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
   async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
   async (p) => p.addCommand((await import('./contract.js')).contractCommand()),
   async (p) => p.addCommand((await import('./swap.js')).swapCommand()),
+  async (p) => p.addCommand((await import('./testnet.js')).testnetCommand()),
+  async (p) => p.addCommand((await import('./validator.js')).genesisCommand()),
+  async (p) => p.addCommand((await import('./validator.js')).validatorCommand()),
 ];
 
 const program = new Command('hashlane')

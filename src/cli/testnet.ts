@@ -1,0 +1,219 @@
+// `hashlane testnet`: N local nodes as child processes, wired to each other, for trying a
+// consensus out and for the multi-process tests. Each child is an ordinary `hashlane node`
+// in its own data dir; the parent only starts, watches and stops them, so what a test sees
+// is what an operator running N nodes by hand would see.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { writeFileAtomic } from '../node/storage.js';
+import { intArg } from './args.js';
+import { CliError, exitWith, UsageError } from './format.js';
+import { rpcCall } from './rpc-client.js';
+import { CHAINS } from './node.js';
+import { consortiumGenesis, loadOrCreateValidatorKey } from './validator.js';
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const CONSENSUS = ['pow', 'bft', 'pos', 'dpos'] as const;
+type Consensus = (typeof CONSENSUS)[number];
+/** Ports per node: p2p, rpc, stratum. */
+const PORTS_PER_NODE = 3;
+const MAX_NODES = 64;
+
+interface TestnetFlags {
+  consensus: Consensus;
+  nodes: number;
+  dataDir: string;
+  basePort: number;
+  keepGoing?: boolean;
+  miners: number;
+  blockInterval: number;
+  logLevel: string;
+  readyTimeout: number;
+}
+
+/** What `hashlane testnet` prints per node (one JSON line) and keeps in <data-dir>/testnet.json. */
+export interface TestnetNode {
+  node: number;
+  rpc: string;
+  cookie: string;
+  p2p: string;
+  peerid: string;
+  pid: number;
+  /** The arguments after `hashlane` that start this node again (a test restarts a killed node with them). */
+  args: string[];
+  log: string;
+}
+
+interface Plan {
+  chain: string;
+  /** Extra `hashlane node` arguments for node i. */
+  extra(i: number): string[];
+}
+
+/** The chain preset a consensus runs on, or a usage error saying what is missing. */
+function chainFor(consensus: Consensus): string {
+  if (consensus === 'pow') return 'regtest';
+  if (consensus === 'bft') return 'consortium-devnet';
+  const preset = `${consensus}-devnet`;
+  if (!CHAINS[preset]) throw new UsageError(`--consensus ${consensus} needs the staking module (no ${preset} chain preset in this build); expected pow or bft`);
+  return preset;
+}
+
+async function plan(f: TestnetFlags, dir: string): Promise<Plan> {
+  const chain = chainFor(f.consensus);
+  if (!CHAINS[chain]) throw new UsageError(`--consensus ${f.consensus} needs the ${chain} chain preset, which this build lacks; expected pow`);
+  if (f.consensus === 'pow') {
+    // Regtest work is a few hashes: the interval, not the difficulty, paces the blocks.
+    return { chain, extra: (i) => (i < f.miners ? ['--mine', '--threads', '1', '--block-interval', String(f.blockInterval)] : []) };
+  }
+  // Voting chains: every node is a validator of equal power, named by its index.
+  const keyPath = (i: number) => join(dir, `node-${i}`, 'validator.key');
+  const genesisPath = join(dir, 'genesis.json');
+  const keys = [];
+  for (let i = 0; i < f.nodes; i++) keys.push(await loadOrCreateValidatorKey(keyPath(i)));
+  // An existing genesis file is the chain these data dirs hold: a second run resumes it.
+  if (!existsSync(genesisPath)) {
+    const json = consortiumGenesis(chain, keys.map((k, i) => ({ name: `node-${i}`, publicKey: k.publicKey, power: 1n })), {});
+    await writeFileAtomic(genesisPath, JSON.stringify(json, null, 2) + '\n', 0o644);
+  }
+  return { chain, extra: (i) => ['--genesis', genesisPath, '--validator-key', keyPath(i)] };
+}
+
+function nodeArgs(f: TestnetFlags, dir: string, p: Plan, i: number): string[] {
+  const port = (k: number, j = i) => f.basePort + PORTS_PER_NODE * j + k;
+  const peers: string[] = [];
+  for (let j = 0; j < f.nodes; j++) if (j !== i) peers.push('--peer', `127.0.0.1:${port(0, j)}`);
+  return [
+    'node',
+    '--chain', p.chain,
+    '--data-dir', join(dir, `node-${i}`),
+    '--bind', '127.0.0.1',
+    '--p2p-port', String(port(0)),
+    '--rpc-port', String(port(1)),
+    ...(f.consensus === 'pow' ? ['--stratum-bind', '127.0.0.1', '--stratum-port', String(port(2))] : ['--no-stratum']),
+    '--no-status',
+    '--log-level', f.logLevel,
+    ...peers,
+    ...p.extra(i),
+  ];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls the node's RPC until it answers (cookie written, server listening); its p2p address and peer id. */
+async function whenUp(rpc: string, cookie: string, child: ChildProcess, ms: number): Promise<{ p2p: string; peerid: string }> {
+  const end = Date.now() + ms;
+  let last = 'no answer yet';
+  while (Date.now() < end) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new CliError(`exited (${child.exitCode ?? child.signalCode}) before its RPC answered`);
+    if (existsSync(cookie)) {
+      try {
+        const info = (await rpcCall({ rpc, rpcCookieFile: cookie }, 'getnetworkinfo')) as { peerid: string; listenaddrs: string[] };
+        const tcp = info.listenaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws')) ?? info.listenaddrs[0] ?? '';
+        return { peerid: info.peerid, p2p: tcp.includes('/p2p/') ? tcp : `${tcp}/p2p/${info.peerid}` };
+      } catch (err) {
+        last = (err as Error).message;
+      }
+    }
+    await sleep(100);
+  }
+  throw new CliError(`RPC ${rpc} did not answer within ${ms} ms (${last})`);
+}
+
+async function runTestnet(f: TestnetFlags): Promise<void> {
+  if (f.basePort + PORTS_PER_NODE * f.nodes - 1 > 65535) throw new UsageError(`--base-port ${f.basePort} with --nodes ${f.nodes} runs past port 65535; expected a base port <= ${65536 - PORTS_PER_NODE * f.nodes}`);
+  if (f.consensus !== 'pow' && f.miners !== 1) throw new UsageError(`--miners with --consensus ${f.consensus}; expected --consensus pow (validators, not miners, make the blocks)`);
+  if (f.miners > f.nodes) throw new UsageError(`--miners ${f.miners} is more than --nodes ${f.nodes}; expected at most ${f.nodes}`);
+  const dir = resolve(f.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const p = await plan(f, dir);
+  const children: ChildProcess[] = [];
+  const infos: TestnetNode[] = [];
+  let stopping = false;
+
+  const stopAll = async (code: number): Promise<never> => {
+    stopping = true;
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((ok) => {
+            if (c.exitCode !== null || c.signalCode !== null) return ok();
+            const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
+            c.once('exit', () => {
+              clearTimeout(timer);
+              ok();
+            });
+            c.kill('SIGINT');
+          }),
+      ),
+    );
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void (stopping ? process.exit(130) : (console.error('hashlane testnet: SIGINT: stopping the nodes...'), stopAll(0))));
+  process.on('SIGTERM', () => void (stopping ? process.exit(143) : stopAll(0)));
+
+  for (let i = 0; i < f.nodes; i++) {
+    const args = nodeArgs(f, dir, p, i);
+    mkdirSync(join(dir, `node-${i}`), { recursive: true });
+    const log = join(dir, `node-${i}`, 'node.log');
+    const fd = openSync(log, 'a');
+    // Own process group: a Ctrl-C in the terminal reaches only this parent, which stops each
+    // node once (a second SIGINT would make a node skip its clean shutdown).
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
+    children.push(child);
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`hashlane testnet: node ${i} exited unexpectedly (${signal ?? `code ${code}`}); its log: ${log}`);
+      if (!f.keepGoing) void stopAll(1);
+    });
+    infos.push({ node: i, rpc: `http://127.0.0.1:${f.basePort + PORTS_PER_NODE * i + 1}/`, cookie: join(dir, `node-${i}`, p.chain, '.cookie'), p2p: '', peerid: '', pid: child.pid ?? 0, args, log });
+  }
+  try {
+    await Promise.all(
+      infos.map(async (n, i) => {
+        try {
+          Object.assign(n, await whenUp(n.rpc, n.cookie, children[i]!, f.readyTimeout));
+        } catch (err) {
+          throw new CliError(`node ${i} ${(err as Error).message}; its log: ${n.log}`);
+        }
+      }),
+    );
+  } catch (err) {
+    if (stopping) return;
+    exitWith('testnet', err);
+    await stopAll(1);
+  }
+  await writeFileAtomic(join(dir, 'testnet.json'), JSON.stringify({ consensus: f.consensus, chain: p.chain, nodes: infos }, null, 2) + '\n', 0o644);
+  for (const n of infos) console.log(JSON.stringify({ node: n.node, rpc: n.rpc, cookie: n.cookie, p2p: n.p2p, peerid: n.peerid, pid: n.pid }));
+  console.error(`hashlane testnet: ${f.nodes} ${f.consensus} node(s) on ${p.chain} running (logs in ${dir}/node-*/node.log); Ctrl-C stops them`);
+}
+
+/** Reads <data-dir>/testnet.json, as a running `hashlane testnet` wrote it. */
+export async function readTestnet(dataDir: string): Promise<{ consensus: Consensus; chain: string; nodes: TestnetNode[] }> {
+  return JSON.parse(await readFile(join(resolve(dataDir), 'testnet.json'), 'utf8'));
+}
+
+export function testnetCommand(): Command {
+  return new Command('testnet')
+    .description('start N local nodes as child processes wired to each other (validators of one genesis for bft), print one JSON line per node, stop them on Ctrl-C')
+    .addOption(new Option('--consensus <kind>', 'pow: regtest nodes, the first --miners mine; bft: a consortium chain, every node a validator; pos/dpos: the staking presets').choices([...CONSENSUS]).makeOptionMandatory())
+    .option('--nodes <n>', 'how many nodes', intArg('--nodes', 1, MAX_NODES), 4)
+    .option('--data-dir <dir>', 'a folder node-<i> per node inside (and genesis.json for bft); reused on the next run', '.hashlane-testnet')
+    .option('--base-port <port>', 'node i listens on p2p base+3i, rpc base+3i+1, stratum base+3i+2', intArg('--base-port', 1024, 65535), 18400)
+    .option('--keep-going', 'when a node dies, say so and keep the others running (default: stop all, exit 1)')
+    .option('--miners <n>', 'pow: how many nodes mine', intArg('--miners', 0, MAX_NODES), 1)
+    .option('--block-interval <ms>', 'pow: at least this long between mined blocks', intArg('--block-interval', 0, 3_600_000), 1000)
+    .option('--log-level <level>', "the nodes' --log-level", 'info')
+    .addOption(new Option('--ready-timeout <ms>', 'how long each node may take to answer RPC').argParser(intArg('--ready-timeout', 1000, 600_000)).default(60_000).hideHelp())
+    .action(async (flags: TestnetFlags) => {
+      try {
+        await runTestnet(flags);
+      } catch (err) {
+        exitWith('testnet', err);
+      }
+    });
+}
