@@ -1,0 +1,106 @@
+// Runs `hashlane testnet` as a user would (ephemeral ports), and talks to its nodes over RPC:
+// kill one (by the pid it printed), restart it with the arguments it wrote into testnet.json.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCli, type RunningCli } from './cli.js';
+
+export interface NodeLine {
+  node: number;
+  rpc: string;
+  cookie: string;
+  p2p: string;
+  peerid: string;
+  pid: number;
+}
+
+export interface Testnet {
+  dir: string;
+  cli: RunningCli;
+  nodes: NodeLine[];
+  /** One RPC call on node i; throws on a JSON-RPC error (message and code) or no answer. */
+  call(i: number, method: string, params?: unknown[]): Promise<any>;
+  /** call() that resolves null instead of throwing (a node that is down). */
+  tryCall(i: number, method: string, params?: unknown[]): Promise<any>;
+  kill(i: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts node i again (after kill) with the arguments the testnet used; resolves once its RPC answers. */
+  restart(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | null | false | undefined> | T | null | false | undefined, ms = 60_000, every = 200): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+export async function startTestnet(args: string[], opts: { nodes: number; dir?: string; readyMs?: number }): Promise<Testnet> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hashlane-testnet-'));
+  const cli = startCli(['testnet', '--data-dir', dir, '--base-port', '0', '--nodes', String(opts.nodes), ...args]);
+  const extra: { pid: number; stop: RunningCli['stop'] }[] = [];
+  const lines = new RegExp(`(?:^\\{"node":.*\\n){${opts.nodes}}`, 'm');
+  let nodes: NodeLine[];
+  try {
+    const m = await cli.waitFor(lines, opts.readyMs ?? 90_000);
+    nodes = m[0].trim().split('\n').map((l) => JSON.parse(l) as NodeLine);
+  } catch (err) {
+    await cli.stop('SIGINT');
+    throw err;
+  }
+  const pids = nodes.map((n) => n.pid);
+  const call = async (i: number, method: string, params: unknown[] = []) => {
+    const auth = Buffer.from(readFileSync(nodes[i]!.cookie, 'utf8').trim()).toString('base64');
+    const res = await fetch(nodes[i]!.rpc, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+    if (body.error) throw Object.assign(new Error(`${method} on node ${i}: ${body.error.message}`), { code: body.error.code });
+    return body.result;
+  };
+  const net: Testnet = {
+    dir,
+    cli,
+    nodes,
+    call,
+    tryCall: (i, method, params) => call(i, method, params).catch(() => null),
+    async kill(i, signal = 'SIGKILL') {
+      const pid = pids[i]!;
+      if (!alive(pid)) return;
+      process.kill(pid, signal);
+      await until(`node ${i} (pid ${pid}) to exit`, () => !alive(pid), 20_000, 50);
+    },
+    async restart(i) {
+      const saved = JSON.parse(readFileSync(join(dir, 'testnet.json'), 'utf8')) as { nodes: { args: string[] }[] };
+      const node = startCli(saved.nodes[i]!.args);
+      await node.waitFor(/^hashlane node on /m, 60_000);
+      pids[i] = node.pid;
+      extra.push({ pid: node.pid, stop: node.stop });
+      await until(`node ${i} RPC after restart`, () => net.tryCall(i, 'getblockcount').then((h) => h !== null), 30_000);
+    },
+    async stop() {
+      await cli.stop('SIGINT', 30_000);
+      await Promise.all(extra.map((e) => e.stop('SIGINT', 15_000)));
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return net;
+}
