@@ -6,3 +6,4 @@ export * from './commit.js';
 export * from './evidence.js';
 export * from './wal.js';
 export * from './machine.js';
+export * from './engine.js';

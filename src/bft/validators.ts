@@ -12,7 +12,8 @@
 // set once; round r of a height uses a copy incremented r more times. A validator that
 // joins starts at -(1.125 * totalPower), so it cannot propose right away by joining.
 // Over any window of totalPower/gcd picks, each validator proposes in proportion to its power.
-import { ValidationError } from '../chain/errors.js';
+import type { Reader, Writer } from '../chain/codec.js';
+import { DecodeError, ValidationError } from '../chain/errors.js';
 import { toHex } from '../chain/hex.js';
 
 export interface BftValidator {
@@ -182,6 +183,47 @@ export class ValidatorSet {
     return set;
   }
 
+  /**
+   * Canonical encoding with the priorities (the state of the chain's bft module): count |
+   * per validator in key order: key 32 | power u64 | priority (sign u8 + magnitude
+   * varbytes, big-endian, no leading zero) | proposer index varint.
+   */
+  write(w: Writer): void {
+    w.varint(this.entries.length, 'set.count');
+    for (const e of this.entries) {
+      w.fixed(e.publicKey, 32, 'set.key').u64(e.power, 'set.power');
+      writeSigned(w, e.priority);
+    }
+    w.varint(this.index.get(this.proposerKey) ?? 0, 'set.proposer');
+  }
+
+  static read(r: Reader): ValidatorSet {
+    const n = r.varint('set.count', MAX_VALIDATORS);
+    if (n === 0) throw new DecodeError('decode-range', `${r.what}: a validator set needs at least one validator`);
+    const entries: Entry[] = [];
+    for (let i = 0; i < n; i++) {
+      const publicKey = r.fixed(32, 'set.key');
+      const power = r.u64('set.power');
+      if (power < 1n || power > 1n << 60n) throw new DecodeError('decode-range', `${r.what}: validator power ${power} outside [1, 2^60]`);
+      if (i > 0 && cmpKey(entries[i - 1].publicKey, publicKey) >= 0) throw new DecodeError('decode-noncanonical', `${r.what}: validator keys must strictly increase`);
+      entries.push({ publicKey, power, key: toHex(publicKey), priority: readSigned(r) });
+    }
+    const p = r.varint('set.proposer', n - 1);
+    const set = new ValidatorSet(entries);
+    set.proposerKey = entries[p].key;
+    return set;
+  }
+
+  /** Same members and powers (priorities aside). */
+  sameMembers(other: readonly BftValidator[]): boolean {
+    if (other.length !== this.entries.length) return false;
+    for (const v of other) {
+      const i = this.index.get(toHex(v.publicKey));
+      if (i === undefined || this.entries[i].power !== v.power) return false;
+    }
+    return true;
+  }
+
   /** Power strictly above two thirds of the total (a quorum). */
   isQuorum(power: bigint): boolean {
     return power * 3n > this.totalPower * 2n;
@@ -191,4 +233,26 @@ export class ValidatorSet {
   isOneThird(power: bigint): boolean {
     return power * 3n > this.totalPower;
   }
+}
+
+function writeSigned(w: Writer, v: bigint): void {
+  const neg = v < 0n;
+  let m = neg ? -v : v;
+  const bytes: number[] = [];
+  while (m > 0n) {
+    bytes.unshift(Number(m & 0xffn));
+    m >>= 8n;
+  }
+  w.u8(neg ? 1 : 0, 'set.priority sign').varbytes(Uint8Array.from(bytes), 32, 'set.priority');
+}
+
+function readSigned(r: Reader): bigint {
+  const sign = r.u8('set.priority sign');
+  const b = r.varbytes('set.priority', 32);
+  if (sign > 1 || (b.length > 0 && b[0] === 0) || (sign === 1 && b.length === 0)) {
+    throw new DecodeError('decode-noncanonical', `${r.what}: a priority has one encoding (sign 0 or 1, no leading zero byte, no negative zero)`);
+  }
+  let m = 0n;
+  for (const x of b) m = (m << 8n) | BigInt(x);
+  return sign ? -m : m;
 }

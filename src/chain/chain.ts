@@ -9,7 +9,8 @@
 import { loadInstrumenter } from '../contracts/instrument.js';
 import { blockHash, decodeBlock, encodeBlock, type Block, type BlockHeader } from './block.js';
 import { Reader, Writer } from './codec.js';
-import { ProofOfWork, type Consensus } from './consensus.js';
+import type { Consensus } from './consensus.js';
+import { engineFor } from './engines.js';
 import { ChainError, EncodeError, ValidationError } from './errors.js';
 import { binKey, bytesEqual, fromBinKey, toDisplayHex, toHex } from './hex.js';
 import { defineParams, genesisBlock, type ChainParams } from './params.js';
@@ -18,7 +19,7 @@ import type { ModuleRegistry } from './module.js';
 import { defaultRegistry } from './modules/index.js';
 import { applyBlock, ChainState, decodeUndo, encodeUndo, previewRoots, type Account, type AccountView } from './state.js';
 import { memoryStore, type ChainStore, type StoreOp } from './store.js';
-import { checkBlock, checkBlockContext, checkBlockSignatures } from './validation.js';
+import { checkBlock, checkBlockContext, checkBlockSignatures, checkBlockSignaturesSync } from './validation.js';
 import { decodeHeader, encodeHeader } from '../pow/index.js';
 import { txid, withRoots, type CoinbaseBody, type Transaction } from './tx.js';
 
@@ -37,7 +38,7 @@ export interface ChainOptions {
   params: ChainParams;
   /** Default: a fresh in-memory store. */
   store?: ChainStore;
-  /** Default: proof of work over `params`. */
+  /** Default: the engine `params.consensus` names (engines.ts engineFor). */
   consensus?: Consensus;
   /** The chain's modules (default: the built-in ones); the engine's modules are added. */
   registry?: ModuleRegistry;
@@ -114,12 +115,16 @@ export class Chain implements AccountView {
   private readonly listeners = new Set<(e: TipChangeEvent) => void>();
   private lock: Promise<unknown> = Promise.resolve();
   private readonly sigOpts: { threads?: number; parallelThreshold?: number };
+  /** The state is ahead of (or behind) `main` while a connect or disconnect is being stored. */
+  private applying = false;
 
   private constructor(opts: ChainOptions) {
     this.params = defineParams(opts.params);
-    this.consensus = opts.consensus ?? new ProofOfWork(this.params);
+    this.consensus = opts.consensus ?? engineFor(this.params);
     const base = opts.registry ?? defaultRegistry;
-    this.registry = this.consensus.modules.length ? base.with(...this.consensus.modules) : base;
+    // A registry that already holds one of the engine's modules (the same object) keeps it once.
+    const extra = this.consensus.modules.filter((m) => base.module(m.name) !== m);
+    this.registry = extra.length ? base.with(...extra) : base;
     this.state = new ChainState(this.params, this.registry);
     this.store = opts.store ?? memoryStore();
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
@@ -272,13 +277,36 @@ export class Chain implements AccountView {
 
   /**
    * The coinbase `txs[0]` with the state and receipts roots that a block of `txs` on the
-   * tip would commit (templates use it; nothing is kept).
+   * tip, at `time` (default: what a template takes), would commit (templates use it;
+   * nothing is kept).
    */
-  commitRoots(txs: readonly Transaction[]): Transaction<CoinbaseBody> {
+  commitRoots(txs: readonly Transaction[], time?: number): Transaction<CoinbaseBody> {
     const height = this.height + 1;
-    const block = { header: this.tip.header, txs: [...txs] };
+    // The dry run sees the child's context: its parent hash (the bft LastCommit names it)
+    // and its time (contracts read it).
+    const header = { ...this.tip.header, prevHash: this.tip.hash, time: time ?? Math.max(this.now(), this.medianTimePast() + 1) };
+    const block = { header, txs: [...txs] };
     const roots = previewRoots(this.state, block, height, this.consensus);
     return withRoots(txs[0] as Transaction<CoinbaseBody>, roots);
+  }
+
+  /**
+   * Full validation of a proposed child of the tip without storing it (the BFT driver's
+   * valid(v)): stateless checks with the seal, the contextual checks, every signature in
+   * one batch, and a dry run of the block on the tip's state with its committed roots
+   * compared. Throws ValidationError; nothing is kept.
+   */
+  checkCandidate(block: Block): void {
+    if (this.applying) throw new ValidationError('chain-busy', 'a block is being connected; the tip is about to move (ask again once addBlock settles)');
+    const parent = this.tip;
+    if (!bytesEqual(block.header.prevHash, parent.hash)) {
+      throw new ValidationError('bad-prevblk', `the candidate's parent is ${toDisplayHex(block.header.prevHash)}, expected the tip ${toDisplayHex(parent.hash)}`);
+    }
+    checkBlock(block, this.params, this.consensus, this.registry);
+    checkBlockContext(block, parent, (h) => this.ancestor(parent, h), this.params, this.consensus, this.now());
+    checkBlockSignaturesSync(block.txs, this.registry);
+    const res = applyBlock(this.state, block, parent.height + 1, this.consensus);
+    this.state.undo(res.undo);
   }
 
   /** Index entry of any known valid or invalid block (hash in internal order). */
@@ -502,6 +530,7 @@ export class Chain implements AccountView {
 
   private async connectTip(e: BlockIndexEntry, block: Block): Promise<void> {
     const res = applyBlock(this.state, block, e.height, this.consensus);
+    this.applying = true;
     const ops: StoreOp[] = [
       ...this.stateOps(res.changed),
       { type: 'put', key: key(P.undo, e.hash), value: encodeUndo(res.undo) },
@@ -514,6 +543,8 @@ export class Chain implements AccountView {
     } catch (err) {
       this.state.undo(res.undo);
       throw err;
+    } finally {
+      this.applying = false;
     }
     this.main.push(e);
   }
@@ -526,6 +557,7 @@ export class Chain implements AccountView {
     const undo = decodeUndo(undoBytes);
     const redo = { entries: undo.entries.map((u) => ({ key: u.key, prev: this.state.get(u.key) })) };
     this.state.undo(undo);
+    this.applying = true;
     const ops: StoreOp[] = [
       ...this.stateOps(undo.entries.map((u) => u.key)),
       { type: 'del', key: key(P.undo, e.hash) },
@@ -538,6 +570,8 @@ export class Chain implements AccountView {
     } catch (err) {
       this.state.undo(redo);
       throw err;
+    } finally {
+      this.applying = false;
     }
     this.main.pop();
     return block;

@@ -31,6 +31,8 @@ export interface ValidatorSetKeeper {
   members(): Validator[];
   /** A verified offence (evidence, missed blocks); the module decides the penalty. */
   punish(publicKey: Uint8Array, offence: 'double-sign' | 'downtime', height: number): void;
+  /** Module-specific facts about a member for views (authority: name; staking: stake, commission, jailed). */
+  details?(publicKey: Uint8Array): Record<string, unknown>;
 }
 
 export interface ConsensusEngine {
@@ -55,6 +57,18 @@ export interface ConsensusEngine {
   validatorSet(state: StateQuery, height: number): Validator[] | null;
   /** Modules the engine brings (staking, evidence kinds); added to the chain's registry. */
   readonly modules: readonly ChainModule[];
+  /**
+   * Whether block templates claim reward + fees in the coinbase (default true). False when
+   * the validator-set module distributes them in its endBlock (staking).
+   */
+  readonly claimsReward?: boolean;
+  /**
+   * Checks the seals of a run of consecutive blocks on top of `state` at once (a syncing
+   * node's range) and remembers what verified, so that connecting them skips the work.
+   * False when the run could not be verified as a whole (the blocks are then checked one
+   * by one when connected, with the same verdicts).
+   */
+  preverify?(blocks: readonly Block[], state: StateQuery): boolean;
 }
 
 /** The name the chain used before the engine seam. */

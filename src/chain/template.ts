@@ -8,7 +8,9 @@ import type { Chain } from './chain.js';
 import { varintSize } from './codec.js';
 import { ChainError } from './errors.js';
 import { bytesEqual } from './hex.js';
+import type { Commit } from '../bft/commit.js';
 import type { Mempool } from './mempool.js';
+import { createLastCommitTx } from './modules/bft/builders.js';
 import { createCoinbase, encodeTx, type Transaction } from './tx.js';
 
 export interface BlockTemplate {
@@ -34,6 +36,10 @@ export interface TemplateOptions {
   time?: number;
   /** Header version (default 1). */
   version?: number;
+  /** BFT: the commit of the tip (required from height 2 on a bft chain), placed as transaction 1. */
+  lastCommit?: Commit;
+  /** Whether the coinbase claims reward + fees (default: the engine's claimsReward, else true). */
+  claimReward?: boolean;
 }
 
 /** A template on top of the chain's tip, with transactions from the mempool (if given). */
@@ -43,21 +49,28 @@ export function createBlockTemplate(chain: Chain, mempool: Mempool | null, opts:
   const params = chain.params;
   const reward = chain.consensus.blockReward(height);
   const payload = opts.coinbasePayload ?? new Uint8Array(0);
+  if (chain.consensus.name === 'bft' && height >= 2 && !opts.lastCommit) {
+    throw new ChainError('template-no-last-commit', `a bft block at height ${height} must carry the commit of block ${height - 1}: pass { lastCommit }`);
+  }
+  const system: Transaction[] = opts.lastCommit ? [createLastCommitTx(params.chainId, height, opts.lastCommit)] : [];
   // Reserve the coinbase at its largest amount encoding (fixed u64) and a 5-byte tx count.
   const cbSize = encodeTx(createCoinbase(params.chainId, height, opts.coinbaseTo, 0n, payload)).length;
-  const room = params.maxBlockSize - HEADER_SIZE - varintSize(0xffffffff) - cbSize;
-  const txs: Transaction[] = mempool ? mempool.select(room) : [];
+  let room = params.maxBlockSize - HEADER_SIZE - varintSize(0xffffffff) - cbSize;
+  for (const tx of system) room -= encodeTx(tx).length;
+  const txs: Transaction[] = [...system, ...(mempool ? mempool.select(room) : [])];
   let fees = 0n;
   for (const tx of txs) fees += tx.fee;
-  // The coinbase commits the roots of the state after the block: a dry run on the tip's state.
-  const draft = [createCoinbase(params.chainId, height, opts.coinbaseTo, reward + fees, payload), ...txs];
-  const all = [chain.commitRoots(draft), ...txs];
+  const claim = opts.claimReward ?? chain.consensus.claimsReward ?? true;
   const minTime = chain.medianTimePast(parent);
+  const time = opts.time ?? Math.max(chain.clock(), minTime + 1);
+  // The coinbase commits the roots of the state after the block: a dry run on the tip's state.
+  const draft = [createCoinbase(params.chainId, height, opts.coinbaseTo, claim ? reward + fees : 0n, payload), ...txs];
+  const all = [chain.commitRoots(draft, time), ...txs];
   const header: BlockHeader = {
     version: opts.version ?? 1,
     prevHash: parent.hash,
     merkleRoot: computeMerkleRoot(all),
-    time: opts.time ?? Math.max(chain.clock(), minTime + 1),
+    time,
     bits: chain.nextBits(parent),
     nonce: 0,
   };

@@ -5,13 +5,19 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LimitError, parseLimit, type Limits } from '../node/limits.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../node/log.js';
-import { defineParams, devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
+import { paramsFromGenesisJson } from '../chain/genesis-file.js';
+import { bftDevnetParams, consortiumDevnetParams, defineParams, devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
 import { HashlaneNode, type NodeOptions } from '../node/node.js';
 import { readJson } from '../node/storage.js';
 import { hostPortArg, intArg, keyArg } from './args.js';
 import { exitWith, LogLines, StatusLine } from './format.js';
 
-export const CHAINS: Record<string, ChainParams> = { devnet: devnetParams, regtest: regtestParams };
+export const CHAINS: Record<string, ChainParams> = {
+  devnet: devnetParams,
+  regtest: regtestParams,
+  'bft-devnet': bftDevnetParams,
+  'consortium-devnet': consortiumDevnetParams,
+};
 
 interface NodeFlags {
   dataDir: string;
@@ -42,6 +48,8 @@ interface NodeFlags {
   wallet?: string;
   chain: string;
   chainId?: number;
+  genesis?: string;
+  validatorKey?: string;
   web?: boolean;
   webPort: number;
   blockInterval?: number;
@@ -95,7 +103,9 @@ export function nodeCommand(): Command {
   return new Command('node')
     .description('run a hashlane full node: chain on LevelDB, libp2p peers (Noise, gossipsub), JSON-RPC, Stratum server, optional miner')
     .option('--data-dir <dir>', 'data directory (a folder per chain inside)', '.hashlane')
-    .addOption(new Option('--chain <name>', 'which chain').choices(Object.keys(CHAINS)).default('devnet'))
+    .addOption(new Option('--chain <name>', 'which chain (bft-devnet: one validator, this node; consortium-devnet: the validators of --genesis)').choices(Object.keys(CHAINS)).default('devnet'))
+    .option('--genesis <file>', 'a bft chain\'s genesis file (JSON from "hashlane genesis": chain, chainId, genesisTime, validators, sendAllowlist)')
+    .option('--validator-key <file>', 'bft chains: the validator key, also the P2P identity (default <data-dir>/<chain>/validator.key, created if absent)')
     .option('--chain-id <n>', 'regtest only: another chain id (u32), for a second independent regtest chain (atomic swap tests)', intArg('--chain-id', 1, 0xffffffff))
     .option('--bind <ip>', 'address the peer-to-peer listener binds to', ipArg('--bind'), '0.0.0.0')
     .option('--p2p-port <port>', 'peer-to-peer TCP port (libp2p; a WebSocket listener opens on a free port beside it)', intArg('--p2p-port', 0, 65535), 17421)
@@ -127,9 +137,9 @@ export function nodeCommand(): Command {
     .option('--limit <name=value>', 'override a connection limit (see README "Limits"; repeatable)', limitArg)
     .addOption(new Option('--block-interval <ms>', 'wait at least this long between locally mined blocks').argParser(intArg('--block-interval', 0, 3_600_000)).hideHelp())
     .option('--no-status', 'no live status line')
-    .action(async (flags: NodeFlags) => {
+    .action(async (flags: NodeFlags, cmd: Command) => {
       try {
-        await runNode(flags);
+        await runNode(flags, cmd.getOptionValueSource('chain') !== 'default');
       } catch (err) {
         exitWith('node', err);
       }
@@ -174,9 +184,43 @@ function usage(what: string, expected: string): void {
   process.exitCode = 2;
 }
 
-async function runNode(f: NodeFlags): Promise<void> {
+/** The params of a --genesis file; a usage line (and null) when it cannot serve. */
+function genesisParams(file: string, chain: string, chainGiven: boolean): ChainParams | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    usage(`--genesis ${file} ${code ? `cannot be read (${code})` : 'is not JSON'}`, 'the JSON file "hashlane genesis" writes');
+    return null;
+  }
+  let params: ChainParams;
+  try {
+    params = paramsFromGenesisJson(json);
+  } catch (err) {
+    usage(`--genesis ${file}: ${(err as Error).message}`, 'a genesis file as "hashlane genesis" writes it');
+    return null;
+  }
+  if (chainGiven && params.name !== chain) {
+    usage(`--genesis ${file} is for chain ${params.name}, --chain says ${chain}`, `--chain ${params.name} or no --chain`);
+    return null;
+  }
+  return params;
+}
+
+async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
   if (f.chainId !== undefined && f.chain !== 'regtest') return usage(`--chain-id with --chain ${f.chain}`, '--chain regtest (only regtest takes another chain id)');
-  const params = f.chainId === undefined ? CHAINS[f.chain]! : defineParams(CHAINS[f.chain]!, { chainId: f.chainId });
+  let params: ChainParams;
+  if (f.genesis !== undefined) {
+    const p = genesisParams(f.genesis, f.chain, chainGiven);
+    if (!p) return;
+    params = p;
+  } else if (f.chain === 'consortium-devnet') {
+    return usage('--chain consortium-devnet without --genesis', '--genesis <file> naming its validators (hashlane genesis writes one)');
+  } else params = f.chainId === undefined ? CHAINS[f.chain]! : defineParams(CHAINS[f.chain]!, { chainId: f.chainId });
+  const bft = params.consensus === 'bft';
+  if (bft && f.mine) return usage(`--mine with a bft chain (${params.name})`, 'no --mine: validators propose and vote on the blocks, there is nothing to mine');
+  if (!bft && f.validatorKey !== undefined) return usage(`--validator-key with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet or --genesis <file>)');
   const tty = !!process.stdout.isTTY;
   // Not a TTY: one status line every 10 s among the log lines, no escape codes.
   const status = new StatusLine(process.stdout, 10_000);
@@ -234,6 +278,7 @@ async function runNode(f: NodeFlags): Promise<void> {
     threads: f.threads ?? availableParallelism(),
     minerAddress: f.minerAddress ?? fromWallet ?? undefined,
     blockIntervalMs: f.blockInterval,
+    ...(bft ? { validatorKeyPath: resolve(f.validatorKey ?? join(f.dataDir, params.name, 'validator.key')) } : {}),
   };
   const node = await HashlaneNode.start(opts);
   let web: { url: string; close(): Promise<void> } | null = null;
@@ -282,6 +327,7 @@ async function runNode(f: NodeFlags): Promise<void> {
   }
   const line = () => {
     const st = node.status();
+    if (bft) return `height ${st.height} | round ${st.round} | finalized ${st.finalized} | peers ${st.peers} | mempool ${st.mempool}`;
     return `height ${st.height} | ${formatRate(st.hashesPerSecond)} | peers ${st.peers} | mempool ${st.mempool}${st.stratumPort && node.stratum!.clientCount ? ` | stratum ${node.stratum!.clientCount}` : ''}${web ? ` | web ${web.url}` : ''}`;
   };
   timer = f.status ? setInterval(() => status.update(line()), tty ? 1000 : 10_000) : null;

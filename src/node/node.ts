@@ -7,11 +7,17 @@ import { blockHash, type Block } from '../chain/block.js';
 import { Chain, type TipChangeEvent } from '../chain/chain.js';
 import { fromHex, toHex } from '../chain/hex.js';
 import { Mempool, type MempoolOptions } from '../chain/mempool.js';
-import type { ChainParams } from '../chain/params.js';
+import { withValidators, type ChainParams } from '../chain/params.js';
 import { createBlockTemplate, type BlockTemplate } from '../chain/template.js';
 import { ed25519 } from '../sig/index.js';
 import { encodeTx, txid } from '../chain/tx.js';
+import type { BftEngine } from '../bft/engine.js';
+import type { Timeouts } from '../bft/machine.js';
+import type { ValidatorSet } from '../bft/validators.js';
+import { ChainError } from '../chain/errors.js';
+import { BftDriver } from './bft-driver.js';
 import { LocalMiner } from './local-miner.js';
+import { libp2pKeyOf, loadValidatorKey, newValidatorKey, peerIdOf, type ValidatorKey } from './validator-key.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { registerNetMethods } from './rpc-net.js';
@@ -71,11 +77,35 @@ export interface NodeOptions {
   logger?: Logger;
   /** Called for RPC `stop` instead of stop(). */
   onStopRequest?: () => void;
+  /** BFT chains: the validator key (default: the file at validatorKeyPath; no data dir: a fresh key). */
+  validatorKey?: ValidatorKey;
+  /** BFT chains: where the validator key is kept (default <dataDir>/<chain>/validator.key, created 0600 if absent). */
+  validatorKeyPath?: string;
+  /**
+   * BFT chains: accept only the validators' peer ids and `allowPeers` (the observers),
+   * recomputed when the set changes. Default: on for a consortium chain (validator-set
+   * module 'authority'), except bft-devnet, which anyone may join.
+   */
+  validatorAllowlist?: boolean;
+  /** BFT chains: round timeouts (default params.bftTimeouts). */
+  bftTimeouts?: Timeouts;
+  /** BFT chains: how often own votes and the last decision are gossiped again. */
+  bftRebroadcastMs?: number;
+}
+
+/** A node option that does not fit the chain (a miner on a bft chain). */
+export class NodeConfigError extends ChainError {
+  override name = 'NodeConfigError';
 }
 
 export interface NodeStatus {
   chain: string;
+  consensus: 'pow' | 'bft';
   height: number;
+  /** The highest final height (pow: 0, only genesis is final). */
+  finalized: number;
+  /** BFT: the consensus round of the height being decided (pow: 0). */
+  round: number;
   tip: string;
   hashesPerSecond: number;
   peers: number;
@@ -109,6 +139,10 @@ export class HashlaneNode extends EventEmitter {
   stratum: StratumServer | null = null;
   miner: LocalMiner | null = null;
   minerAddress!: Uint8Array;
+  /** BFT chains: the consensus driver and this node's validator key. */
+  bft: BftDriver | null = null;
+  validatorKey: ValidatorKey | null = null;
+  private readonly observers: string[];
   private readonly log: (line: string) => void;
   readonly logger: Logger;
   readonly limits: Limits;
@@ -125,6 +159,7 @@ export class HashlaneNode extends EventEmitter {
   private constructor(readonly opts: NodeOptions) {
     super();
     this.params = opts.params;
+    this.observers = opts.allowPeers ?? [];
     this.logger = opts.logger ?? createLogger(opts.log ?? (() => {}), 'info');
     this.log = (line) => this.logger.info(line);
     this.limits = resolveLimits(opts.nodeLimits);
@@ -139,7 +174,16 @@ export class HashlaneNode extends EventEmitter {
   }
 
   static async start(opts: NodeOptions): Promise<HashlaneNode> {
+    let key: ValidatorKey | undefined;
+    if (opts.params.consensus === 'bft') {
+      if (opts.mine) throw new NodeConfigError('bft-no-mining', `chain ${opts.params.name} decides blocks by validator votes; there is nothing to mine (drop the miner)`);
+      const dir = opts.dataDir === null ? null : chainDir(opts.dataDir, opts.params.name);
+      key = opts.validatorKey ?? (opts.validatorKeyPath || dir ? await loadValidatorKey(opts.validatorKeyPath ?? join(dir!, 'validator.key'), (l) => (opts.logger ?? createLogger(opts.log ?? (() => {}))).info(l)) : newValidatorKey());
+      // bft-devnet's one validator is the node's own key (the genesis commits it).
+      if (!opts.params.validators?.length) opts = { ...opts, params: withValidators(opts.params, [{ publicKey: key.publicKey, power: 1n, name: 'devnet' }]) };
+    }
     const node = new HashlaneNode(opts);
+    node.validatorKey = key ?? null;
     try {
       await node.init();
     } catch (err) {
@@ -160,18 +204,21 @@ export class HashlaneNode extends EventEmitter {
     this.chain = await Chain.open({ params: this.params, store });
     this.mempool = new Mempool(this.chain, o.mempool);
     await this.loadMempool();
-    this.minerAddress = o.minerAddress ?? (await this.loadMinerKey());
+    const key = this.validatorKey;
+    // BFT: rewards go to the validator's key, and it is the libp2p identity too (the allowlist is the set's peer ids).
+    this.minerAddress = o.minerAddress ?? (key ? key.publicKey : await this.loadMinerKey());
     const L = this.limits;
+    const protocols = protocolsFor(this.params);
     this.network = new Network({
-      protocols: protocolsFor(this.params),
-      privateKey: o.identityKey ?? (await loadIdentity(this.dir, this.log)),
+      protocols,
+      privateKey: o.identityKey ?? (key ? await libp2pKeyOf(key) : await loadIdentity(this.dir, this.log)),
       host: o.bind ?? '127.0.0.1',
       port: o.p2pPort === undefined ? 17421 : o.p2pPort,
       logger: this.logger,
-      allowPeers: o.allowPeers,
+      allowPeers: this.usesValidatorAllowlist ? this.allowlistFor((this.chain.consensus as BftEngine).validatorSetAt(this.chain.state)) : o.allowPeers,
       discoverLocal: o.discoverLocal,
       status: () => ({ genesis: this.chain.genesisHash, height: this.chain.height, work: this.chain.tip.chainWork, tip: this.chain.tip.hash }),
-      onGossip: (topic, peer, data) => this.sync.onGossip(topic, peer, data),
+      onGossip: (topic, peer, data) => (topic === protocols.bftTopic && this.bft ? this.bft.onGossip(peer, data) : this.sync.onGossip(topic, peer, data)),
       limits: {
         handshakeTimeoutMs: L.p2pHandshakeMs,
         stallMs: L.p2pStallMs,
@@ -188,9 +235,37 @@ export class HashlaneNode extends EventEmitter {
       },
       banMs: o.banMs,
     });
-    this.sync = new Sync(this.chain, this.mempool, this.network, { log: (l) => this.logger.debug(l), maxBranchHeaders: L.p2pMaxBranchHeaders });
+    const engine = key ? (this.chain.consensus as BftEngine) : null;
+    this.sync = new Sync(this.chain, this.mempool, this.network, {
+      log: (l) => this.logger.debug(l),
+      maxBranchHeaders: L.p2pMaxBranchHeaders,
+      ...(engine ? { finality: { committed: (h, hash) => !!this.bft?.commitFor(h, hash), preverify: (blocks) => engine.preverify(blocks, this.chain.state) } } : {}),
+    });
     this.unsubscribe = this.chain.subscribe((ev) => this.onTip(ev));
+    if (key) {
+      this.bft = new BftDriver({
+        chain: this.chain,
+        mempool: this.mempool,
+        network: this.network,
+        key,
+        dir: this.dir,
+        logger: this.logger,
+        timeouts: o.bftTimeouts,
+        rebroadcastMs: o.bftRebroadcastMs,
+        coinbaseTo: this.minerAddress,
+        evidenceFeeRate: o.mempool?.minFeeRate,
+        relayTx: (tx) => this.sync.announceTx(tx),
+        onValidatorSet: (set) => {
+          if (this.usesValidatorAllowlist) this.network.setAllowPeers(this.allowlistFor(set));
+        },
+      });
+    }
     await this.network.start((o.peers ?? []).filter((p) => p.startsWith('/')));
+    if (this.bft) {
+      this.bft.start();
+      const inSet = this.bft.isValidator;
+      this.log(`bft chain ${this.params.name}: no local miner and no Stratum server (blocks are proposed and voted on by the validators); ${inSet ? 'validating' : 'following'} with key ${toHex(key!.publicKey)}`);
+    }
 
     if (o.rpcPort !== null) {
       this.rpc = new RpcServer({
@@ -211,7 +286,7 @@ export class HashlaneNode extends EventEmitter {
         await writeFileAtomic(this.cookiePath, this.rpc.cookie, 0o600);
       }
     }
-    if (o.stratumPort !== null) {
+    if (o.stratumPort !== null && !key) {
       this.stratum = new StratumServer(
         {
           job: () => templateToStratum(this.template(this.minerAddress)),
@@ -244,6 +319,16 @@ export class HashlaneNode extends EventEmitter {
     for (const p of o.peers ?? []) this.network.addPeer(p);
   }
 
+  /** A consortium chain: only validators and the configured observers may connect. */
+  get usesValidatorAllowlist(): boolean {
+    if (this.params.consensus !== 'bft') return false;
+    return this.opts.validatorAllowlist ?? ((this.params.validatorSetModule ?? 'authority') === 'authority' && this.params.name !== 'bft-devnet');
+  }
+
+  private allowlistFor(set: ValidatorSet): string[] {
+    return [...new Set([...set.validators.map((v) => peerIdOf(v.publicKey)), ...this.observers])];
+  }
+
   /** A template paying `address`, with mempool transactions. */
   /**
    * A block template paying `address`. Building one runs the block on the tip (state and
@@ -263,6 +348,8 @@ export class HashlaneNode extends EventEmitter {
 
   /** A block from RPC, Stratum or the local miner. Resolves null when accepted, else the reason. */
   submitBlock(block: Block | Uint8Array): Promise<string | null> {
+    // An uncommitted block must not become the tip: a bft chain's blocks come from decisions.
+    if (this.bft) return Promise.resolve('bft-not-voted');
     return this.sync.acceptBlock(block);
   }
 
@@ -292,7 +379,10 @@ export class HashlaneNode extends EventEmitter {
   status(): NodeStatus {
     return {
       chain: this.params.name,
+      consensus: this.params.consensus ?? 'pow',
       height: this.chain.height,
+      finalized: this.finalizedHeight(),
+      round: this.bft?.state().round ?? 0,
       tip: toHex(this.chain.tip.hash.slice().reverse()),
       hashesPerSecond: this.miner?.hashesPerSecond ?? 0,
       peers: this.network.ready().length,
@@ -304,9 +394,15 @@ export class HashlaneNode extends EventEmitter {
     };
   }
 
+  /** The highest final height: bft, the tip once its commit is known; pow, 0 (only genesis). */
+  finalizedHeight(): number {
+    return this.bft ? this.bft.finalizedHeight() : this.chain.consensus.finalizedHeight(this.chain.tip);
+  }
+
   /** Stops everything; the last block commit finishes before the database closes. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.bft?.stop();
       await this.miner?.stop();
       await this.stratum?.close();
       await this.rpc?.close();

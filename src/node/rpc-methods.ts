@@ -16,6 +16,13 @@ import { targetToDifficulty } from './stratum-server.js';
 
 const rev = (b: Uint8Array): Uint8Array => b.slice().reverse();
 
+/** A module's view values as JSON: bigints as decimal strings, bytes as hex. */
+function jsonSafe(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? toHex(v) : v;
+  return out;
+}
+
 /**
  * The chain's JSON view (display-order txid, hex keys) plus the size, with amount and fee in
  * coins as Bitcoin Core shows them ("12.50000000"; a string, see amountJson).
@@ -353,19 +360,55 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getblockchaininfo', {
-    help: 'getblockchaininfo — chain name, height, tip, work',
+    help: 'getblockchaininfo — chain name, height, tip, work, consensus (pow|bft), finalized height and hash (pow: 0 and genesis)',
     params: [],
-    handler: () => ({
-      chain: node.params.name,
-      chainid: node.params.chainId,
-      unit: node.params.coinName,
-      decimals: node.params.decimals,
-      blocks: chain().height,
-      bestblockhash: toDisplayHex(chain().tip.hash),
-      chainwork: chain().tip.chainWork.toString(16).padStart(64, '0'),
-      mediantime: chain().medianTimePast(),
-      genesis: toDisplayHex(chain().genesisHash),
-    }),
+    handler: () => {
+      const finalized = node.finalizedHeight();
+      return {
+        chain: node.params.name,
+        chainid: node.params.chainId,
+        unit: node.params.coinName,
+        decimals: node.params.decimals,
+        blocks: chain().height,
+        bestblockhash: toDisplayHex(chain().tip.hash),
+        chainwork: chain().tip.chainWork.toString(16).padStart(64, '0'),
+        mediantime: chain().medianTimePast(),
+        genesis: toDisplayHex(chain().genesisHash),
+        consensus: node.params.consensus ?? 'pow',
+        finalized,
+        finalizedhash: toDisplayHex(chain().getHashAtHeight(finalized) ?? chain().genesisHash),
+      };
+    },
+  });
+  const bftOnly = (method: string) => {
+    if (!node.bft) throw new RpcError(RpcCode.MISC_ERROR, `${method}: chain ${node.params.name} runs proof of work; it has no validators (a bft chain has)`);
+    return node.bft;
+  };
+  rpc.register('getvalidators', {
+    help: 'getvalidators — the validator set voting on the next height: address (hex public key), power, proposerPriority, and what the set module tells (authority: name; staking: stake…)',
+    params: [],
+    handler: () => {
+      const set = bftOnly('getvalidators').validatorSet;
+      const keeper = (() => {
+        try {
+          return chain().state.call<{ details?(publicKey: Uint8Array): Record<string, unknown> }>(node.params.validatorSetModule ?? 'authority');
+        } catch {
+          return null;
+        }
+      })();
+      const priorities = set.priorities();
+      return set.validators.map((v, i) => ({
+        ...jsonSafe(keeper?.details?.(v.publicKey) ?? {}),
+        address: toHex(v.publicKey),
+        power: v.power.toString(),
+        proposerPriority: priorities[i]!.toString(),
+      }));
+    },
+  });
+  rpc.register('getconsensusstate', {
+    help: 'getconsensusstate — the height being decided, its round and step, whether this node votes, the round\'s proposer',
+    params: [],
+    handler: () => bftOnly('getconsensusstate').state(),
   });
 
   // Mining on demand (regtest, as Bitcoin Core): n blocks in this process, their hashes back.

@@ -20,6 +20,19 @@ export interface SyncHooks {
   /** Block requests kept in flight during a download. */
   window?: number;
   requestTimeoutMs?: number;
+  /**
+   * Chains with final blocks (BFT): a block is added only once a verified commit names it —
+   * its child's LastCommit, checked for a whole download window in one batch call before
+   * any of the window is added, or a decision the node holds. A branch's last block has no
+   * child yet, so it waits for its decision (the BFT driver brings it). Gossiped blocks are
+   * not taken at all: an uncommitted block could otherwise become the tip.
+   */
+  finality?: {
+    /** A verified commit of block `hash` at `height` is known here. */
+    committed(height: number, hash: Uint8Array): boolean;
+    /** The LastCommits of consecutive blocks on the tip, in one batch call (engine.preverify); false when they do not verify as a run. */
+    preverify(blocks: Block[]): boolean;
+  };
 }
 
 /**
@@ -104,6 +117,7 @@ export class Sync {
       return this.txFrom(p, data);
     }
     this.blocksReceived++;
+    if (this.hooks.finality) return TopicValidatorResult.Ignore;
     return this.blockFrom(p, data);
   }
 
@@ -315,7 +329,7 @@ export class Sync {
       }
     }
     const tip = this.chain.tip;
-    if (tip.height > 0) {
+    if (tip.height > 0 && !this.hooks.finality) {
       const blk = await this.chain.getBlock(tip.hash);
       if (blk) this.announceBlock(blk);
     }
@@ -336,6 +350,8 @@ export class Sync {
       }
     };
     issue();
+    // Final-blocks mode: the last block of the previous window, waiting for its child's commit.
+    let held: Block | null = null;
     while (fetches.length) {
       const f = fetches.shift()!;
       let frames = await f.res;
@@ -350,11 +366,50 @@ export class Sync {
           this.net.misbehave(p, Penalty.INVALID_BLOCK, bytes.length ? 'sent a block other than the one asked for' : 'announced headers of blocks it cannot send');
           return;
         }
-        const why = await this.acceptBlock(bytes, p);
-        if (why !== null && why !== 'duplicate') return;
+        if (!this.hooks.finality) {
+          const why = await this.acceptBlock(bytes, p);
+          if (why !== null && why !== 'duplicate') return;
+        }
+      }
+      if (this.hooks.finality) {
+        let run: Block[];
+        try {
+          run = frames.slice(0, f.hashes.length).map((b) => decodeBlock(b, this.chain.params.maxBlockSize, this.chain.registry));
+        } catch (err) {
+          this.net.misbehave(p, Penalty.MALFORMED, `undecodable block: ${(err as Error).message}`);
+          return;
+        }
+        held = await this.addCommitted(p, held ? [held, ...run] : run);
+        if (held === undefined) return;
       }
       issue();
     }
+    if (held && this.hooks.finality!.committed(b.fork.height + b.hashes.length, blockHash(held.header))) await this.acceptBlock(held, p);
+  }
+
+  /**
+   * Adds every block of `run` (consecutive, on the tip) whose child's LastCommit verifies,
+   * all in one batch call (pairwise where the validator set changes inside the run).
+   * Returns the last block, still waiting for its commit; undefined when the peer sent
+   * blocks that do not hold.
+   */
+  private async addCommitted(p: Peer, run: Block[]): Promise<Block | null | undefined> {
+    const fin = this.hooks.finality!;
+    if (run.length === 0) return null;
+    const whole = fin.preverify(run);
+    for (let i = 0; i + 1 < run.length; i++) {
+      if (!sameBytes(run[i + 1]!.header.prevHash, blockHash(run[i]!.header))) {
+        this.net.misbehave(p, Penalty.INVALID_BLOCK, 'sent blocks that do not form a chain');
+        return undefined;
+      }
+      if (!whole && !fin.preverify([run[i]!, run[i + 1]!])) {
+        this.net.misbehave(p, Penalty.INVALID_BLOCK, 'a block whose LastCommit does not verify');
+        return undefined;
+      }
+      const why = await this.acceptBlock(run[i]!, p);
+      if (why !== null && why !== 'duplicate') return undefined;
+    }
+    return run[run.length - 1]!;
   }
 
   private async fetchBlocks(p: Peer, hashes: Uint8Array[]): Promise<Uint8Array[]> {

@@ -131,7 +131,7 @@ export class Network extends EventEmitter {
   readonly peers = new Map<string, Peer>();
   readonly bans = new Map<string, { until: number; reason: string }>();
   private readonly log: Logger;
-  private readonly allow: Set<string> | null;
+  private allow: Set<string> | null;
   private readonly wanted = new Map<string, { ma: Multiaddr; delay: number; timer: ReturnType<typeof setTimeout> | null; peer: string | null }>();
   private readonly handlers = new Map<string, Handler>();
   private readonly protos = new Map<string, string[]>();
@@ -157,6 +157,25 @@ export class Network extends EventEmitter {
 
   listenAddrs(): string[] {
     return this.libp2p.getMultiaddrs().map((m) => m.toString());
+  }
+
+  private topics(): string[] {
+    const P = this.opts.protocols;
+    return P.bftTopic ? [P.blockTopic, P.txTopic, P.bftTopic] : [P.blockTopic, P.txTopic];
+  }
+
+  /**
+   * Replaces the peer allowlist (empty: anyone): a consortium chain's validator set
+   * changed. Connected peers that are no longer listed are dropped at once.
+   */
+  setAllowPeers(ids: readonly string[]): void {
+    this.allow = ids.length ? new Set(ids) : null;
+    if (!this.allow) return;
+    for (const p of this.peers.values()) if (!this.allow.has(p.key)) this.disconnect(p, 'not on the peer allowlist any more');
+  }
+
+  get allowedPeers(): string[] | null {
+    return this.allow ? [...this.allow] : null;
   }
 
   /** Registers the answer to a request-response protocol (before start()). */
@@ -217,7 +236,7 @@ export class Network extends EventEmitter {
           unsubcribeBackoff: 1_000,
           scoreParams: {
             topics: Object.fromEntries(
-              [P.blockTopic, P.txTopic].map((t) => [
+              this.topics().map((t) => [
                 t,
                 {
                   topicWeight: 1,
@@ -263,7 +282,7 @@ export class Network extends EventEmitter {
       await lp.handle(proto, (d) => void this.serve(proto, fn, d.stream, d.connection), { maxInboundStreams: 4, maxOutboundStreams: 8 });
     }
     const ps = lp.services.pubsub;
-    for (const t of [P.blockTopic, P.txTopic]) {
+    for (const t of this.topics()) {
       ps.topicValidators.set(t, async (from: PeerId, msg: GossipMessage) => {
         const peer = this.peers.get(from.toString());
         if (peer && !this.charge(peer, msg.data.length)) return TopicValidatorResult.Ignore;

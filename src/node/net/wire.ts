@@ -34,13 +34,17 @@ export interface Protocols {
   tx: string;
   blockTopic: string;
   txTopic: string;
+  /** BFT chains: proposals, votes and decisions (src/node/bft-driver.ts). */
+  bftTopic?: string;
 }
 
 /** A node of another chain (or protocol version) negotiates none of these and is dropped. */
 export function protocolsFor(params: ChainParams): Protocols {
   const c = `/hashlane/${chainTag(params)}`;
   const v = PROTOCOL_VERSION;
-  return { status: `${c}/status/${v}`, sync: `${c}/sync/${v}`, blocks: `${c}/blocks/${v}`, tx: `${c}/tx/${v}`, blockTopic: `${c}/block/${v}`, txTopic: `${c}/txs/${v}` };
+  const P: Protocols = { status: `${c}/status/${v}`, sync: `${c}/sync/${v}`, blocks: `${c}/blocks/${v}`, tx: `${c}/tx/${v}`, blockTopic: `${c}/block/${v}`, txTopic: `${c}/txs/${v}` };
+  if ((params as { consensus?: string }).consensus === 'bft') P.bftTopic = `${c}/bft/${v}`;
+  return P;
 }
 
 export interface Status {
