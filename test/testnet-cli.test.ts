@@ -104,7 +104,7 @@ describe('hashlane validator key', () => {
     writeFileSync(bad, 'not a key');
     const r = await cli(['validator', 'key', '--out', bad]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^hashlane validator key: .*bad\.key is not a validator key .*; expected an Ed25519 key/);
+    expect(r.stderr).toMatch(/^hashlane validator key: .*bad\.key: not JSON; .*; expected the key file "hashlane validator key" writes\n$/);
     expect(readFileSync(bad, 'utf8')).toBe('not a key');
   });
 });

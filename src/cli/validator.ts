@@ -2,16 +2,15 @@
 // runs before the chain exists — make a key, hand its public half to whoever writes the
 // genesis file, start the node with both.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
-import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ready } from '../engine/index.js';
+import { loadValidatorKey, peerIdOf } from '../node/validator-key.js';
 import { writeFileAtomic } from '../node/storage.js';
 import { intArg } from './args.js';
 import { CliError, exitWith, UsageError } from './format.js';
 
-export interface ValidatorKey {
+export interface ValidatorKeyInfo {
   /** The 32-byte Ed25519 public key: the validator's address in the genesis file and in votes. */
   publicKey: Uint8Array;
   /** libp2p peer id of the same key (the node's p2p identity), for --allow-peer lists. */
@@ -19,34 +18,17 @@ export interface ValidatorKey {
   created: boolean;
 }
 
-/**
- * The validator key at `path`, created (0600) when absent. The file is libp2p's protobuf
- * encoding of an Ed25519 key, the same as the node's p2p identity, because a validator's
- * node uses it as its identity: the peer allowlist is then the validator set itself.
- */
-export async function loadOrCreateValidatorKey(path: string): Promise<ValidatorKey> {
-  let bytes: Uint8Array | null = null;
+/** The validator key at `path` (the node's --validator-key file), created (0600) when absent. */
+export async function loadOrCreateValidatorKey(path: string): Promise<ValidatorKeyInfo> {
+  await ready();
+  const created = !existsSync(path);
+  let key: { publicKey: Uint8Array };
   try {
-    bytes = await readFile(path);
+    key = await loadValidatorKey(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot read the validator key ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(`${(err as Error).message}; expected the key file "hashlane validator key" writes`);
   }
-  let key: Ed25519PrivateKey;
-  if (bytes) {
-    try {
-      const k = privateKeyFromProtobuf(bytes);
-      if (k.type !== 'Ed25519') throw new Error(`key type ${k.type}`);
-      key = k;
-    } catch (err) {
-      throw new CliError(`${path} is not a validator key (${(err as Error).message}); expected an Ed25519 key as "hashlane validator key" writes it`);
-    }
-  } else {
-    key = await generateKeyPair('Ed25519');
-    mkdirSync(dirname(path), { recursive: true });
-    await writeFileAtomic(path, privateKeyToProtobuf(key), 0o600);
-  }
-  const { peerIdFromPrivateKey } = await import('@libp2p/peer-id');
-  return { publicKey: key.publicKey.raw, peerId: peerIdFromPrivateKey(key).toString(), created: !bytes };
+  return { publicKey: key.publicKey, peerId: peerIdOf(key.publicKey), created };
 }
 
 export interface GenesisValidator {

@@ -104,3 +104,29 @@ export async function startTestnet(args: string[], opts: { nodes: number; dir?: 
   };
   return net;
 }
+
+/** getblockchaininfo of every node that answers (null for one that is down). */
+export async function chainInfos(net: Testnet, which = net.nodes.map((n) => n.node)): Promise<({ blocks: number; finalized: number; finalizedhash: string; bestblockhash: string; consensus: string } | null)[]> {
+  return Promise.all(which.map((i) => net.tryCall(i, 'getblockchaininfo')));
+}
+
+/** Waits until every listed node has finalized at least `height`; returns their infos. */
+export async function finalizedAll(net: Testnet, height: number, which = net.nodes.map((n) => n.node), ms = 60_000) {
+  return until(`nodes ${which.join(',')} to finalize height ${height}`, async () => {
+    const infos = await chainInfos(net, which);
+    return infos.every((x) => x && x.finalized >= height) ? infos : null;
+  }, ms);
+}
+
+/**
+ * The block hashes 1..upTo of each listed node; throws when two nodes differ at any height
+ * (a fork of the finalized prefix), naming it.
+ */
+export async function samePrefix(net: Testnet, upTo: number, which = net.nodes.map((n) => n.node)): Promise<string[]> {
+  const chains = await Promise.all(which.map(async (i) => Promise.all(Array.from({ length: upTo }, (_, h) => net.call(i, 'getblockhash', [h + 1]) as Promise<string>))));
+  for (let h = 0; h < upTo; h++) {
+    const hs = new Set(chains.map((c) => c[h]));
+    if (hs.size !== 1) throw new Error(`nodes ${which.join(',')} disagree at height ${h + 1}: ${[...hs].join(' vs ')}`);
+  }
+  return chains[0]!;
+}
