@@ -379,8 +379,9 @@ export class Sync {
           this.net.misbehave(p, Penalty.MALFORMED, `undecodable block: ${(err as Error).message}`);
           return;
         }
-        held = await this.addCommitted(p, held ? [held, ...run] : run);
-        if (held === undefined) return;
+        const rest = await this.addCommitted(p, held ? [held, ...run] : run);
+        if (rest === undefined) return;
+        held = rest;
       }
       issue();
     }

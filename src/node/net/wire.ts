@@ -43,7 +43,7 @@ export function protocolsFor(params: ChainParams): Protocols {
   const c = `/hashlane/${chainTag(params)}`;
   const v = PROTOCOL_VERSION;
   const P: Protocols = { status: `${c}/status/${v}`, sync: `${c}/sync/${v}`, blocks: `${c}/blocks/${v}`, tx: `${c}/tx/${v}`, blockTopic: `${c}/block/${v}`, txTopic: `${c}/txs/${v}` };
-  if ((params as { consensus?: string }).consensus === 'bft') P.bftTopic = `${c}/bft/${v}`;
+  if (params.consensus === 'bft') P.bftTopic = `${c}/bft/${v}`;
   return P;
 }
 
