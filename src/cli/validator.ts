@@ -1,13 +1,20 @@
 // `hashlane validator key` and `hashlane genesis`: what each organisation of a consortium
 // runs before the chain exists — make a key, hand its public half to whoever writes the
 // genesis file, start the node with both.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ready } from '../engine/index.js';
 import { loadValidatorKey, peerIdOf } from '../node/validator-key.js';
 import { writeFileAtomic } from '../node/storage.js';
-import { intArg } from './args.js';
+import { encodeTx, type Transaction } from '../chain/tx.js';
+import { ChainError } from '../chain/errors.js';
+import { genesisJson, genesisPresets, type GenesisFile } from '../chain/genesis-file.js';
+import { withValidators } from '../chain/params.js';
+import { createAccessVoteTx, createValidatorVoteTx, type SignedTxArgs } from '../chain/modules/bft/builders.js';
+import { amountArg, intArg, keyArg } from './args.js';
+import { DEFAULT_RPC_URL } from './rpc-client.js';
+import { call } from './wallet.js';
 import { CliError, exitWith, UsageError } from './format.js';
 
 export interface ValidatorKeyInfo {
@@ -39,15 +46,26 @@ export interface GenesisValidator {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** The genesis file of a voting chain (the layout of docs in src/chain/genesis-file.ts). */
-export function consortiumGenesis(chain: string, validators: GenesisValidator[], o: { chainId?: number; genesisTime?: number; allow?: Uint8Array[] }): object {
-  return {
-    chain,
-    ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
-    genesisTime: o.genesisTime ?? Math.floor(Date.now() / 1000),
-    validators: validators.map((v) => ({ name: v.name, publicKey: hex(v.publicKey), power: v.power.toString() })),
-    ...(o.allow ? { sendAllowlist: o.allow.map(hex) } : {}),
-  };
+/**
+ * The genesis file of a voting chain from a preset, checked by the chain code (defineParams:
+ * duplicate keys, powers the set module does not allow...). The default time is now, so
+ * that the first block's timestamp follows it and two chains started apart differ.
+ */
+export function consortiumGenesis(chain: string, validators: GenesisValidator[], o: { chainId?: number; genesisTime?: number; allow?: Uint8Array[] }): GenesisFile {
+  const preset = genesisPresets[chain];
+  if (!preset) throw new UsageError(`chain ${chain} has no genesis file; expected one of ${Object.keys(genesisPresets).join(', ')}`);
+  try {
+    return genesisJson(
+      withValidators(preset, validators, {
+        genesisTime: o.genesisTime ?? Math.floor(Date.now() / 1000),
+        ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
+        ...(o.allow ? { sendAllowlist: o.allow } : {}),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ChainError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -82,7 +100,7 @@ interface GenesisFlags {
 export function genesisCommand(): Command {
   return new Command('genesis')
     .description('write the genesis file of a consortium chain: its validators (equal power) and, optionally, the accounts allowed to send')
-    .addOption(new Option('--chain <name>', 'the chain preset').choices(['consortium-devnet']).default('consortium-devnet'))
+    .addOption(new Option('--chain <name>', 'the chain preset').choices(Object.keys(genesisPresets)).default('consortium-devnet'))
     .option('--validator <name=pubkey>', 'a validator: a name and the public key "hashlane validator key" printed (repeatable, at least one)', validatorArg)
     .option('--allow <pubkey>', 'an account allowed to send transactions (repeatable; with none, anyone may send; validators always may)', allowArg)
     .option('--chain-id <n>', 'the chain id (u32) signatures commit to; default: the preset\'s', intArg('--chain-id', 0, 0xffffffff))
@@ -104,8 +122,46 @@ export function genesisCommand(): Command {
     });
 }
 
+interface VoteFlags {
+  rpc: string;
+  dataDir: string;
+  chain: string;
+  validatorKey?: string;
+  rpcCookieFile?: string;
+  fee?: bigint;
+}
+
+/** The flags every vote subcommand takes: where the node is and which key signs. */
+function voteOptions(c: Command): Command {
+  return c
+    .option('--rpc <url>', "the node's JSON-RPC URL", DEFAULT_RPC_URL)
+    .option('--data-dir <dir>', "the node's data directory (its RPC cookie and, by default, the validator key)", '.hashlane')
+    .option('--chain <name>', "the node's chain", 'consortium-devnet')
+    .option('--validator-key <file>', 'the voting validator\'s key (default <data-dir>/<chain>/validator.key)')
+    .option('--rpc-cookie-file <file>', 'read the RPC cookie from this file instead')
+    .option('--fee <amount>', 'fee in coins (default: 1 base unit per byte)', amountArg('--fee'));
+}
+
+/**
+ * Signs one authority vote with the validator key and sends it through the node; prints the
+ * txid. The vote counts once it is in a block; the change happens at the end of the block in
+ * which more than 2/3 of the current validators have voted for it.
+ */
+async function sendVote(f: VoteFlags, make: (args: SignedTxArgs, sk: Uint8Array) => Transaction): Promise<string> {
+  await ready();
+  const keyPath = resolve(f.validatorKey ?? join(f.dataDir, f.chain, 'validator.key'));
+  if (!existsSync(keyPath)) throw new CliError(`no validator key at ${keyPath}; expected the key this validator's node runs with (--validator-key)`);
+  const key = await loadValidatorKey(keyPath);
+  const info = await call(f, 'getblockchaininfo', []);
+  if (info.consensus !== 'bft') throw new CliError(`the node at ${f.rpc} runs ${info.chain} (${info.consensus ?? 'pow'}); expected a bft chain, whose validators vote`);
+  const acct = await call(f, 'getaccount', [hex(key.publicKey)]);
+  const build = (fee: bigint) => make({ chainId: info.chainid, nonce: acct.nextnonce, fee }, key.secretKey);
+  const fee = f.fee ?? BigInt(encodeTx(build(0n)).length);
+  return call(f, 'sendrawtransaction', [hex(encodeTx(build(fee)))]);
+}
+
 export function validatorCommand(): Command {
-  const cmd = new Command('validator').description('validator keys');
+  const cmd = new Command('validator').description('validator keys, and the votes of a consortium\'s validators on its validator set and send allowlist');
   cmd
     .command('key')
     .description('create the validator key if there is none, and print its public key (what goes into the genesis file)')
@@ -124,5 +180,33 @@ export function validatorCommand(): Command {
         exitWith('validator key', err);
       }
     });
+  voteOptions(
+    cmd
+      .command('vote')
+      .description('vote, as a current validator, to add or remove a validator (it changes once more than 2/3 of the validators have voted the same)')
+      .addArgument(new Argument('<action>', 'add or remove').choices(['add', 'remove']))
+      .argument('<pubkey>', 'the validator\'s public key (64 hex digits, what "hashlane validator key" printed)', keyArg('<pubkey>')),
+  ).action(async (action: 'add' | 'remove', subject: Uint8Array, f: VoteFlags) => {
+    try {
+      console.log(await sendVote(f, (a, sk) => createValidatorVoteTx({ ...a, action, subject }, sk)));
+      console.error(`voted to ${action} validator ${hex(subject)}; "hashlane rpc getproposals" shows the tally, "hashlane rpc getvalidators" the set`);
+    } catch (err) {
+      exitWith('validator vote', err);
+    }
+  });
+  voteOptions(
+    cmd
+      .command('access')
+      .description('vote, as a current validator, to allow an account to send transactions or revoke it (chains with a send allowlist)')
+      .addArgument(new Argument('<action>', 'allow or revoke').choices(['allow', 'revoke']))
+      .argument('<account>', 'the account\'s public key (64 hex digits)', keyArg('<account>')),
+  ).action(async (action: 'allow' | 'revoke', subject: Uint8Array, f: VoteFlags) => {
+    try {
+      console.log(await sendVote(f, (a, sk) => createAccessVoteTx({ ...a, action, subject }, sk)));
+      console.error(`voted to ${action} ${hex(subject)}; "hashlane rpc getallowlist" shows the list`);
+    } catch (err) {
+      exitWith('validator access', err);
+    }
+  });
   return cmd;
 }

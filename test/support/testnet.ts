@@ -1,9 +1,10 @@
 // Runs `hashlane testnet` as a user would (ephemeral ports), and talks to its nodes over RPC:
 // kill one (by the pid it printed), restart it with the arguments it wrote into testnet.json.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCli, type RunningCli } from './cli.js';
+import { MAIN, startCli, type RunningCli } from './cli.js';
 
 export interface NodeLine {
   node: number;
@@ -39,6 +40,15 @@ function alive(pid: number): boolean {
   }
 }
 
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise((ok) => c.once('exit', ok));
+  c.kill('SIGINT');
+  const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+  await gone;
+  clearTimeout(t);
+}
+
 export async function until<T>(what: string, probe: () => Promise<T | null | false | undefined> | T | null | false | undefined, ms = 60_000, every = 200): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -52,7 +62,7 @@ export async function until<T>(what: string, probe: () => Promise<T | null | fal
 export async function startTestnet(args: string[], opts: { nodes: number; dir?: string; readyMs?: number }): Promise<Testnet> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hashlane-testnet-'));
   const cli = startCli(['testnet', '--data-dir', dir, '--base-port', '0', '--nodes', String(opts.nodes), ...args]);
-  const extra: { pid: number; stop: RunningCli['stop'] }[] = [];
+  const extra: ChildProcess[] = [];
   const lines = new RegExp(`(?:^\\{"node":.*\\n){${opts.nodes}}`, 'm');
   let nodes: NodeLine[];
   try {
@@ -89,15 +99,17 @@ export async function startTestnet(args: string[], opts: { nodes: number; dir?: 
     },
     async restart(i) {
       const saved = JSON.parse(readFileSync(join(dir, 'testnet.json'), 'utf8')) as { nodes: { args: string[] }[] };
-      const node = startCli(saved.nodes[i]!.args);
-      await node.waitFor(/^hashlane node on /m, 60_000);
-      pids[i] = node.pid;
-      extra.push({ pid: node.pid, stop: node.stop });
+      // Appends to the node's log as the testnet's own child did, so the log is its whole life.
+      const fd = openSync(join(dir, `node-${i}`, 'node.log'), 'a');
+      const child = spawn(process.execPath, [MAIN, ...saved.nodes[i]!.args], { stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      pids[i] = child.pid!;
+      extra.push(child);
       await until(`node ${i} RPC after restart`, () => net.tryCall(i, 'getblockcount').then((h) => h !== null), 30_000);
     },
     async stop() {
       await cli.stop('SIGINT', 30_000);
-      await Promise.all(extra.map((e) => e.stop('SIGINT', 15_000)));
+      await Promise.all(extra.map((c) => stopChild(c)));
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
