@@ -111,7 +111,9 @@ export class ValidatorSet {
   }
 
   copy(): ValidatorSet {
-    return new ValidatorSet(this.entries.map((e) => ({ ...e })));
+    const c = new ValidatorSet(this.entries.map((e) => ({ ...e })));
+    c.proposerKey = this.proposerKey;
+    return c;
   }
 
   /** Runs the rule above `times` times; returns the last pick (the proposer). */

@@ -69,6 +69,7 @@ export type { AuthorityKeeper, Member, Proposal as AuthorityProposal, VoteBody }
 export { BftKind, BFT_NAMESPACE, bftHeight, commitFromJson, commitToJson, createBftModule, currentSet, lastSet, VerifiedCommits } from './modules/bft/index.js';
 export type { BftKeeper, BftModuleOptions } from './modules/bft/index.js';
 export { createAccessVoteTx, createEvidenceTx, createLastCommitTx, createValidatorVoteTx } from './modules/bft/builders.js';
+export { genesisJson, genesisPresets, paramsFromGenesisJson, MAX_GENESIS_JSON, type GenesisFile } from './genesis-file.js';
 export * from './store.js';
 export * from './chain.js';
 export * from './mempool.js';

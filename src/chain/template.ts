@@ -6,12 +6,12 @@ import { bitsToTarget, type BlockHeader } from '../pow/index.js';
 import { blockSize, computeMerkleRoot, HEADER_SIZE, type Block } from './block.js';
 import type { Chain } from './chain.js';
 import { varintSize } from './codec.js';
-import { ChainError } from './errors.js';
+import { ChainError, ValidationError } from './errors.js';
 import { bytesEqual } from './hex.js';
 import type { Commit } from '../bft/commit.js';
 import type { Mempool } from './mempool.js';
 import { createLastCommitTx } from './modules/bft/builders.js';
-import { createCoinbase, encodeTx, type Transaction } from './tx.js';
+import { createCoinbase, encodeTx, txid, type Transaction } from './tx.js';
 
 export interface BlockTemplate {
   height: number;
@@ -58,14 +58,30 @@ export function createBlockTemplate(chain: Chain, mempool: Mempool | null, opts:
   let room = params.maxBlockSize - HEADER_SIZE - varintSize(0xffffffff) - cbSize;
   for (const tx of system) room -= encodeTx(tx).length;
   const txs: Transaction[] = [...system, ...(mempool ? mempool.select(room) : [])];
-  let fees = 0n;
-  for (const tx of txs) fees += tx.fee;
   const claim = opts.claimReward ?? chain.consensus.claimsReward ?? true;
   const minTime = chain.medianTimePast(parent);
   const time = opts.time ?? Math.max(chain.clock(), minTime + 1);
-  // The coinbase commits the roots of the state after the block: a dry run on the tip's state.
-  const draft = [createCoinbase(params.chainId, height, opts.coinbaseTo, claim ? reward + fees : 0n, payload), ...txs];
-  const all = [chain.commitRoots(draft, time), ...txs];
+  const coinbase = (amount: bigint) => createCoinbase(params.chainId, height, opts.coinbaseTo, amount, payload);
+  let fees = 0n;
+  let all: Transaction[];
+  // The coinbase commits the roots of the state after the block: a dry run on the tip's
+  // state. A pending transaction that no longer applies (a vote already counted, evidence
+  // already used) is dropped from the template and the mempool, so that one bad entry can
+  // never keep a producer from proposing.
+  for (;;) {
+    fees = 0n;
+    for (const tx of txs) fees += tx.fee;
+    try {
+      all = [chain.commitRoots([coinbase(claim ? reward + fees : 0n), ...txs], time), ...txs];
+      break;
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      const i = firstFailing(chain, coinbase(0n), txs, system.length, time);
+      if (i < 0) throw e;
+      if (mempool) mempool.remove(txid(txs[i]));
+      txs.splice(i, 1);
+    }
+  }
   const header: BlockHeader = {
     version: opts.version ?? 1,
     prevHash: parent.hash,
@@ -77,6 +93,33 @@ export function createBlockTemplate(chain: Chain, mempool: Mempool | null, opts:
   const block = { header, txs: all };
   if (blockSize(block) > params.maxBlockSize) throw new ChainError('template-too-large', 'the template exceeds maxBlockSize');
   return { height, header, block, target: bitsToTarget(header.bits), reward, fees, minTime };
+}
+
+/**
+ * Index of the first of `txs` (from `from` on) whose block prefix fails to apply, by
+ * bisection over prefixes (a failing transaction fails every longer prefix); -1 when even
+ * the prefix of the first `from` transactions fails (the system transactions themselves).
+ */
+function firstFailing(chain: Chain, cb: Transaction, txs: Transaction[], from: number, time: number): number {
+  const fails = (n: number) => {
+    try {
+      chain.commitRoots([cb, ...txs.slice(0, n)], time);
+      return false;
+    } catch (e) {
+      if (e instanceof ValidationError) return true;
+      throw e;
+    }
+  };
+  if (fails(from)) return -1;
+  let lo = from; // prefix of lo transactions applies
+  let hi = txs.length; // prefix of hi fails
+  if (!fails(hi)) return -1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fails(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi - 1;
 }
 
 /**

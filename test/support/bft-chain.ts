@@ -60,7 +60,8 @@ export class ChainNet {
   private seq = 0;
   /** Intercepts a node's outgoing messages (equivocation tests). */
   tamper: ((from: number, m: B.Message) => B.Message[]) | null = null;
-  /** Nodes that do not take part (not yet validators); they still follow by decisions. */
+  /** Each node that sees an equivocation submits an evidence transaction to its own mempool. */
+  reportEvidence = false;
   private constructor(readonly params: C.ChainParams) {}
 
   static async create(params: C.ChainParams, keys: Key[]): Promise<ChainNet> {
@@ -140,6 +141,13 @@ export class ChainNet {
         n.lastCommit = a.commit;
       } else if (a.type === 'evidence') {
         n.evidence.push(a.evidence);
+        if (this.reportEvidence) {
+          try {
+            n.mempool.add(C.createEvidenceTx({ chainId: this.params.chainId, nonce: n.mempool.nextNonce(n.key.pk), fee: 10_000n, evidence: a.evidence }, n.key.sk));
+          } catch (e) {
+            n.errors.push(e as Error);
+          }
+        }
       }
     }
   }
@@ -176,6 +184,11 @@ export class ChainNet {
     this.nodes[i].epoch++;
   }
 
+  /** Adds a transaction to every up node's mempool (a stand-in for gossip). */
+  broadcastTx(tx: C.Transaction): void {
+    for (const n of this.nodes) if (n.up) n.mempool.add(tx);
+  }
+
   /** Hashes of every node's active chain agree up to the lowest tip. */
   agree(): boolean {
     const h = Math.min(...this.nodes.map((n) => n.chain.height));
@@ -189,4 +202,68 @@ export class ChainNet {
   async close(): Promise<void> {
     for (const n of this.nodes) await n.chain.close();
   }
+}
+
+/**
+ * Blocks on one chain without the state machine: the test holds every validator key and
+ * signs each commit itself with the set that sealed the tip (as the state says).
+ */
+export class Producer {
+  readonly keys = new Map<string, Key>();
+  readonly mempool: C.Mempool;
+  constructor(
+    readonly chain: C.Chain,
+    keys: Key[],
+  ) {
+    for (const k of keys) this.keys.set(C.toHex(k.pk), k);
+    this.mempool = new C.Mempool(chain);
+  }
+
+  /** The commit of the tip, signed by the first `signers` validators (default all) of the set that sealed it. */
+  tipCommit(opts: { signers?: number; round?: number } = {}): B.Commit {
+    const tip = this.chain.tip;
+    const set = C.lastSet(this.chain.state)!;
+    return signCommit(this.params.chainId, set, this.keys, tip.height, tip.hash, opts.signers ?? set.size, opts.round ?? 0);
+  }
+
+  get params(): C.ChainParams {
+    return this.chain.params;
+  }
+
+  /** A block on the tip (not added) with the mempool's transactions and the tip's commit. */
+  block(opts: { lastCommit?: B.Commit | null; coinbaseTo?: Uint8Array; signers?: number } = {}): C.Block {
+    const lastCommit = opts.lastCommit === null || this.chain.height === 0 ? undefined : (opts.lastCommit ?? this.tipCommit({ signers: opts.signers }));
+    return C.createBlockTemplate(this.chain, this.mempool, { coinbaseTo: opts.coinbaseTo ?? new Uint8Array(32).fill(7), lastCommit }).block;
+  }
+
+  /** Makes and connects `n` blocks; returns them. */
+  async extend(n = 1, opts: { coinbaseTo?: Uint8Array } = {}): Promise<C.Block[]> {
+    const out: C.Block[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = this.block(opts);
+      const r = await this.chain.addBlock(b);
+      this.mempool.update(r);
+      out.push(b);
+    }
+    return out;
+  }
+}
+
+export function signCommit(chainId: number, set: B.ValidatorSet, keys: Map<string, Key>, height: number, blockId: Uint8Array, signers: number, round = 0): B.Commit {
+  const msg = B.voteSignBytes(chainId, B.PRECOMMIT, height, round, blockId);
+  const signatures: B.CommitSig[] = [];
+  for (let i = 0; i < signers; i++) {
+    const k = keys.get(C.toHex(set.at(i).publicKey));
+    if (!k) throw new Error(`no key for validator ${i}`);
+    signatures.push({ index: i, signature: ed25519.sign(msg, k.sk) });
+  }
+  return { height, round, blockId: blockId.slice(), signatures };
+}
+
+/** `block` with transaction `i` replaced (or removed when `tx` is null) and the merkle root recomputed. */
+export function withTx(block: C.Block, i: number, tx: C.Transaction | null): C.Block {
+  const txs = [...block.txs];
+  if (tx) txs[i] = tx;
+  else txs.splice(i, 1);
+  return { header: { ...block.header, merkleRoot: C.computeMerkleRoot(txs) }, txs };
 }

@@ -320,6 +320,10 @@ export const authority: ChainModule<AuthorityKeeper> = {
   // anyone, so an equivocation can always be reported.
   admit(q, tx) {
     const get = qget(q);
+    // Votes of non-members are refused before they cost a block (or sit in a mempool).
+    if ((tx.kind === AuthorityKind.ValidatorVote || tx.kind === AuthorityKind.AccessVote) && !isMember(get, tx.from)) {
+      fail('bft-not-member', `${short(tx.from)} is not a current validator; only validators vote`);
+    }
     if (get(K.allow) === undefined || tx.kind === BftKind.Evidence) return;
     if (isMember(get, tx.from) || isAllowed(get, tx.from)) return;
     fail('bft-not-allowed', `${short(tx.from)} may not send transactions on this chain: it is neither a validator nor on the send allowlist (an access-vote of > 2/3 of the validators adds it)`);
