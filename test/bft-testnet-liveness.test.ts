@@ -2,11 +2,18 @@
 // finalize; with one killed the other three (> 2/3) go on; with two killed the two left
 // (= 1/2) halt without forking; restarted, all four resume on the same chain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readmeBlocks, shellCommand, shellWords } from './support/readme.js';
 import { chainInfos, finalizedAll, samePrefix, startTestnet, type Testnet } from './support/testnet.js';
 
 let net: Testnet;
 beforeAll(async () => {
-  net = await startTestnet(['--consensus', 'bft', '--keep-going'], { nodes: 4 });
+  // The README's line, on ephemeral ports in a temporary folder; --keep-going because this
+  // file kills nodes on purpose.
+  const line = readmeBlocks().find((b) => b.marker?.includes('test/bft-testnet-liveness.test.ts'));
+  expect(line, 'the README shows hashlane testnet --consensus bft').toBeDefined();
+  const words = shellWords(shellCommand(line!.code.trim()), process.cwd());
+  expect(words.slice(0, 2)).toEqual(['hashlane', 'testnet']);
+  net = await startTestnet([...words.slice(2), '--keep-going'], { nodes: Number(words[words.indexOf('--nodes') + 1]) });
 }, 120_000);
 afterAll(async () => net?.stop(), 60_000);
 

@@ -61,7 +61,14 @@ export async function until<T>(what: string, probe: () => Promise<T | null | fal
 
 export async function startTestnet(args: string[], opts: { nodes: number; dir?: string; readyMs?: number }): Promise<Testnet> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hashlane-testnet-'));
-  const cli = startCli(['testnet', '--data-dir', dir, '--base-port', '0', '--nodes', String(opts.nodes), ...args]);
+  // Ephemeral ports and a temporary data dir, in place of whatever the arguments say.
+  const given = [...args];
+  for (const [flag, value] of [['--data-dir', dir], ['--base-port', '0'], ['--nodes', String(opts.nodes)]] as const) {
+    const at = given.indexOf(flag);
+    if (at >= 0) given.splice(at, 2, flag, value);
+    else given.push(flag, value);
+  }
+  const cli = startCli(['testnet', ...given]);
   const extra: ChildProcess[] = [];
   const lines = new RegExp(`(?:^\\{"node":.*\\n){${opts.nodes}}`, 'm');
   let nodes: NodeLine[];
