@@ -56,6 +56,8 @@ function reword(c: Command, message: string): string {
   const text = message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
   const choices = /^option '([^']*)' argument '([^']*)' is invalid\. Allowed choices are (.*?)\.?$/.exec(text);
   if (choices) return `${choices[1]!.split(' ')[0]} ${JSON.stringify(choices[2])} is not allowed; expected one of: ${choices[3]}`;
+  const argChoice = /^command-argument value '([^']*)' is invalid for argument '([^']*)'\. Allowed choices are (.*?)\.?$/.exec(text);
+  if (argChoice) return `<${argChoice[2]}> ${JSON.stringify(argChoice[1])} is not allowed; expected one of: ${argChoice[3]}`;
   const invalid = /is invalid(?: for argument '[^']*')?\.\s+(.*)$/.exec(text);
   if (invalid) return invalid[1]!;
   const plain = text.replace(/\.$/, '');
