@@ -3,9 +3,11 @@
 // (= 1/2) halt without forking; restarted, all four resume on the same chain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readmeBlocks, shellCommand, shellWords } from './support/readme.js';
+import { cli } from './support/cli.js';
 import { chainInfos, finalizedAll, samePrefix, startTestnet, type Testnet } from './support/testnet.js';
 
 let net: Testnet;
+let args: string[];
 beforeAll(async () => {
   // The README's line, on ephemeral ports in a temporary folder; --keep-going because this
   // file kills nodes on purpose.
@@ -13,7 +15,8 @@ beforeAll(async () => {
   expect(line, 'the README shows hashlane testnet --consensus bft').toBeDefined();
   const words = shellWords(shellCommand(line!.code.trim()), process.cwd());
   expect(words.slice(0, 2)).toEqual(['hashlane', 'testnet']);
-  net = await startTestnet([...words.slice(2), '--keep-going'], { nodes: Number(words[words.indexOf('--nodes') + 1]) });
+  args = [...words.slice(2), '--keep-going'];
+  net = await startTestnet(args, { nodes: Number(words[words.indexOf('--nodes') + 1]) });
 }, 120_000);
 afterAll(async () => net?.stop(), 60_000);
 
@@ -60,5 +63,19 @@ describe('hashlane testnet --consensus bft --nodes 4', () => {
     await net.restart(3);
     const resumed = await finalizedAll(net, upTo + 3, [0, 1, 2, 3], 90_000);
     await samePrefix(net, Math.min(...resumed.map((x) => x!.finalized)));
+  }, 150_000);
+
+  it('resumes the same chain when started again on its data dir, and refuses another node count there', async () => {
+    const before = (await chainInfos(net)).map((x) => x!.blocks);
+    const genesis = await net.call(0, 'getblockhash', [0]);
+    await net.stop(true);
+    const fewer = await cli(['testnet', '--consensus', 'bft', '--nodes', '3', '--data-dir', net.dir, '--base-port', '0']);
+    expect(fewer.code).toBe(2);
+    expect(fewer.stderr).toMatch(/genesis\.json names 4 validator\(s\), not the keys of these 3 node\(s\); expected the --nodes of the run that made it, or a new --data-dir/);
+    net = await startTestnet(args, { nodes: 4, dir: net.dir });
+    // Each node starts from the blocks it stored, not from genesis.
+    for (const [i, info] of (await chainInfos(net)).entries()) expect(info!.blocks, `node ${i}`).toBeGreaterThanOrEqual(Math.min(...before));
+    expect(await net.call(0, 'getblockhash', [0])).toBe(genesis);
+    await finalizedAll(net, Math.max(...before) + 2, undefined, 90_000);
   }, 150_000);
 });

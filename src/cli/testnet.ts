@@ -74,8 +74,15 @@ async function plan(f: TestnetFlags, dir: string): Promise<Plan> {
   const genesisPath = join(dir, 'genesis.json');
   const keys = [];
   for (let i = 0; i < f.nodes; i++) keys.push(await loadOrCreateValidatorKey(keyPath(i)));
-  // An existing genesis file is the chain these data dirs hold: a second run resumes it.
-  if (!existsSync(genesisPath)) {
+  // An existing genesis file is the chain these data dirs hold: a second run resumes it,
+  // provided it names exactly these nodes' keys.
+  if (existsSync(genesisPath)) {
+    const named = ((JSON.parse(await readFile(genesisPath, 'utf8')) as { validators?: { publicKey?: string }[] }).validators ?? []).map((v) => v.publicKey);
+    const ours = keys.map((k) => Buffer.from(k.publicKey).toString('hex'));
+    if (named.length !== ours.length || named.some((k, i) => k !== ours[i])) {
+      throw new UsageError(`${genesisPath} names ${named.length} validator(s), not the keys of these ${f.nodes} node(s); expected the --nodes of the run that made it, or a new --data-dir`);
+    }
+  } else {
     const json = consortiumGenesis(chain, keys.map((k, i) => ({ name: `node-${i}`, publicKey: k.publicKey, power: 1n })), {});
     await writeFileAtomic(genesisPath, JSON.stringify(json, null, 2) + '\n', 0o644);
   }

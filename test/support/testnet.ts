@@ -26,7 +26,8 @@ export interface Testnet {
   kill(i: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts node i again (after kill) with the arguments the testnet used; resolves once its RPC answers. */
   restart(i: number): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the testnet and every node it or restart() started; removes the data dir unless `keepDir`. */
+  stop(keepDir?: boolean): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -114,11 +115,11 @@ export async function startTestnet(args: string[], opts: { nodes: number; dir?: 
       extra.push(child);
       await until(`node ${i} RPC after restart`, () => net.tryCall(i, 'getblockcount').then((h) => h !== null), 30_000);
     },
-    async stop() {
+    async stop(keepDir = false) {
       await cli.stop('SIGINT', 30_000);
       await Promise.all(extra.map((c) => stopChild(c)));
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
   return net;
