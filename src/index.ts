@@ -40,6 +40,8 @@ export type { SignedItem } from './sig/index.js';
 // Chain core (issue 5): the whole API under `chain`, the main entry points by name.
 export * as chain from './chain/index.js';
 export * as contracts from './contracts/index.js';
+// BFT consensus (issue 15): the Tendermint core and the chain engine under `bft`.
+export * as bft from './bft/index.js';
 export {
   Chain, Mempool, ProofOfWork, ChainError, DecodeError, ValidationError, MempoolError,
   devnetParams, regtestParams, defineParams, createTransfer, createBlockTemplate, completeBlock,

@@ -129,18 +129,35 @@ describe('validator votes (consortium)', () => {
     await solo.chain.close();
   });
 
-  it('a vote that no longer applies is dropped from the template and the mempool (it cannot stall the producer)', async () => {
+  it('a vote refused by the state is refused at admission; one that stops applying is dropped from the template and the mempool', async () => {
     const p = await producer(keys.slice(0, 4));
-    p.mempool.add(vote(p, keys[0], 'add', keys[4]));
-    await p.extend(1);
-    const dup = vote(p, keys[0], 'add', keys[4]);
+    // Both are admitted against the tip (neither is applied yet); in the block the second
+    // is a second vote of the same member for the same proposal.
+    const first = vote(p, keys[0], 'add', keys[4]);
+    p.mempool.add(first);
+    const second = vote(p, keys[0], 'add', keys[4]);
+    p.mempool.add(second);
     const ok = transfer(p, keys[1], keys[2]);
-    p.mempool.add(dup);
     p.mempool.add(ok);
     const [b] = await p.extend(1);
-    expect(b.txs.map((t) => C.toHex(C.txid(t)))).toContain(C.toHex(C.txid(ok)));
-    expect(b.txs.map((t) => C.toHex(C.txid(t)))).not.toContain(C.toHex(C.txid(dup)));
+    const ids = b.txs.map((t) => C.toHex(C.txid(t)));
+    expect(ids).toContain(C.toHex(C.txid(first)));
+    expect(ids).toContain(C.toHex(C.txid(ok)));
+    expect(ids).not.toContain(C.toHex(C.txid(second)));
     expect(p.mempool.size).toBe(0);
+    rejectsSync(() => p.mempool.add(vote(p, keys[0], 'add', keys[4])), 'authority-duplicate-vote');
+    rejectsSync(() => p.mempool.add(vote(p, keys[1], 'add', keys[0])), 'authority-already-member');
+    rejectsSync(() => p.mempool.add(vote(p, keys[1], 'remove', keys[5])), 'authority-not-a-member');
+    await p.chain.close();
+  });
+
+  it('bounds the open proposals per member', async () => {
+    const p = await producer(keys.slice(0, 4));
+    const subjects = Array.from({ length: C.MAX_VOTES_PER_MEMBER + 1 }, (_, i) => keyOf(`subject ${i}`));
+    for (const s of subjects.slice(0, -1)) p.mempool.add(vote(p, keys[0], 'add', s));
+    await p.extend(1);
+    expect((p.chain.registry.rpcViews().get('getproposals')!.handler(p.chain.state, []) as unknown[]).length).toBe(C.MAX_VOTES_PER_MEMBER);
+    rejectsSync(() => p.mempool.add(vote(p, keys[0], 'add', subjects[subjects.length - 1])), 'authority-too-many-votes');
     await p.chain.close();
   });
 });
@@ -158,6 +175,7 @@ describe('evidence', () => {
     expect(setKeys(p)).toEqual(hexes(keys.slice(0, 3)));
     // The same offence again (another sender, the votes in the other order) is refused in a block.
     const replay = C.createEvidenceTx({ chainId: id, nonce: p.mempool.nextNonce(keys[1].pk), fee: FEE, evidence: { a: b, b: a } }, keys[1].sk);
+    rejectsSync(() => p.mempool.add(replay), 'bft-evidence-duplicate');
     const block = p.block();
     const txs = [...block.txs, replay];
     // keys[3] is no longer a validator of the current set, but it sealed the tip's parent; the offence key is what refuses it.

@@ -101,6 +101,9 @@ const COMMITS_FILE = 'bft-commits.bin';
 const WAL_FILE = 'bft-wal.bin';
 /** Proposals of the next height passed to the machine (its buffer must not hold megabytes of values). */
 const NEXT_PROPOSAL_ROUNDS = 2;
+/** Proposals and decisions above this size are rebroadcast every LARGE_EVERY-th time only. */
+const LARGE_MESSAGE = 64 << 10;
+const LARGE_EVERY = 4;
 
 /**
  * Writes `data` to `path` durably: a temp file, fsynced, renamed over the old one (a crash
@@ -139,6 +142,9 @@ export class BftDriver {
   private readonly commits = new Map<number, Commit>();
   private validCache = new WeakMap<Uint8Array, boolean>();
   private nextProposals = new Set<string>();
+  /** The next height whose decision was passed to the machine's buffer (once per height). */
+  private nextDecision = 0;
+  private ticks = 0;
   private setKeys = '';
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
@@ -241,7 +247,25 @@ export class BftDriver {
     this.waiting = false;
     this.wal.compact(height);
     const key = this.o.key;
-    const m = new TendermintMachine({
+    let m: TendermintMachine;
+    try {
+      m = this.newMachine(height);
+    } catch (err) {
+      const e = new ChainError('bft-bad-wal', `the consensus WAL cannot be replayed (${(err as Error).message}); with it moved away this validator could sign a second vote at height ${height}, so it stops here`);
+      if (why === 'start') throw e;
+      // Later restarts run inside timers and listeners: stop voting, keep the node up.
+      this.machine = null;
+      this.log.error(`bft: ${e.message}`);
+      return;
+    }
+    this.machine = m;
+    this.log.debug(`bft: machine at height ${height} (${why})`);
+    this.run(this.call(() => m.start()));
+  }
+
+  private newMachine(height: number): TendermintMachine {
+    const key = this.o.key;
+    return new TendermintMachine({
       chainId: this.chain.params.chainId,
       height,
       signer: { publicKey: key.publicKey, sign: (msg) => ed25519.sign(msg, key.secretKey) },
@@ -257,9 +281,6 @@ export class BftDriver {
       timeouts: this.timeouts,
       wal: this.wal,
     });
-    this.machine = m;
-    this.log.debug(`bft: machine at height ${height} (${why})`);
-    this.run(this.call(() => m.start()));
   }
 
   /** Runs a machine call; a throw (a bug or a callback failure) is logged, never fatal to the node. */
@@ -443,24 +464,33 @@ export class BftDriver {
     this.o.network.publish(this.topic, bytes);
   }
 
-  /** Own votes and proposal of the current round again, and the tip's decision (repairs lost gossip). */
+  /**
+   * Own votes of the current round again, the round's proposal, and the tip's decision
+   * (repairs lost gossip). Votes are small and go every time; a proposal or decision
+   * carries a whole block, so a large one goes every LARGE_EVERY-th time only, and the
+   * decision only while some peer reports a lower height than ours (someone needs it).
+   */
   rebroadcast(): void {
     if (this.stopped) return;
+    this.ticks++;
     const nonce = (Math.random() * 0x100000000) >>> 0 || 1;
+    const tip = this.chain.tip;
+    const behind = this.o.network.ready().some((p) => p.status !== null && p.status.height < tip.height) || this.machine === null;
+    const large = (value: Uint8Array) => value.length > LARGE_MESSAGE && this.ticks % LARGE_EVERY !== 0;
     const m = this.machine;
     const acts = m ? this.call(() => m.rebroadcast()) : [];
-    let sentDecision = false;
     for (const a of acts) {
       if (a.type !== 'broadcast') continue;
-      if (a.message.kind === 'decision') sentDecision = true;
-      this.publish(a.message, nonce);
+      const msg = a.message;
+      if (msg.kind === 'decision' && (!behind || large(msg.decision.value))) continue;
+      if (msg.kind === 'proposal' && large(msg.proposal.value)) continue;
+      this.publish(msg, nonce);
     }
-    // A machine restarted after block sync remembers no decision; the stored commit and block do.
-    const tip = this.chain.tip;
+    // A machine restarted after block sync remembers no decision: the stored commit and block make it.
     const c = tip.height >= 1 ? this.commitFor(tip.height, tip.hash) : null;
-    if (!sentDecision && c) {
+    if (c && behind && !m?.decisionAt(tip.height)) {
       void this.chain.getBlockBytes(tip.hash).then((value) => {
-        if (value && !this.stopped) this.publish({ kind: 'decision', decision: { height: tip.height, value, commit: c } }, nonce);
+        if (value && !this.stopped && !large(value)) this.publish({ kind: 'decision', decision: { height: tip.height, value, commit: c } }, nonce);
       });
     }
   }
@@ -492,6 +522,7 @@ export class BftDriver {
     const set = this.validatorSet;
     let items: SignedItem[];
     let tipCommit = false;
+    let direct = false;
     const chainId = this.chain.params.chainId;
     if (msg.kind === 'vote') {
       const v = msg.vote;
@@ -507,8 +538,9 @@ export class BftDriver {
       if (!this.machine || (p.height !== height && p.height !== height + 1) || p.round > round + MAX_ROUNDS_AHEAD) return this.ignore();
       if (p.height === height + 1) {
         // Buffered by the machine until its height starts: one per proposer and round, early rounds only.
-        const k = `${p.round}/${toHex(p.proposer)}`;
+        const k = `${p.height}/${p.round}/${toHex(p.proposer)}`;
         if (p.round >= NEXT_PROPOSAL_ROUNDS || this.nextProposals.has(k) || set.indexOf(p.proposer) < 0) return this.ignore();
+        if (this.nextProposals.size >= 4 * NEXT_PROPOSAL_ROUNDS * set.size) this.nextProposals.clear();
         this.nextProposals.add(k);
       } else if (!bytesEqual(set.proposerAt(p.round).publicKey, p.proposer)) {
         return this.penalise(peer, BftPenalty.NOT_A_VALIDATOR, `proposal at ${p.height}/${p.round} by ${toHex(p.proposer)}, not the round's proposer`);
@@ -519,8 +551,20 @@ export class BftDriver {
       const d = msg.decision;
       const tip = this.chain.tip;
       let against: ValidatorSet | null = null;
+      // The next height's decision while this one waits out its commit pause (a follower
+      // a pause behind): checked against this height's set, which it nearly always equals
+      // (a mismatch is ignored, not judged), and passed on once, for the machine to buffer.
+      let ahead = false;
+      // A validator waiting for its tip's commit takes the next block from a decision directly.
       if (this.machine && d.height === height && this.machine.step !== 'commit') against = set;
-      else if (d.height === tip.height && tip.height >= 1 && !this.commitFor(tip.height, tip.hash) && bytesEqual(d.commit.blockId, tip.hash)) {
+      else if (!this.machine && d.height === tip.height + 1) {
+        against = set;
+        direct = true;
+      }
+      else if (this.machine && d.height === height + 1 && this.machine.step === 'commit' && this.nextDecision !== d.height) {
+        against = set;
+        ahead = true;
+      } else if (d.height === tip.height && tip.height >= 1 && !this.commitFor(tip.height, tip.hash) && bytesEqual(d.commit.blockId, tip.hash)) {
         against = lastSet(this.chain.state);
         tipCommit = true;
       }
@@ -531,14 +575,19 @@ export class BftDriver {
         // Structure and power here; the signatures in the batch below.
         verifyCommit(chainId, d.commit, against, d.height, d.commit.blockId, (its) => (items.push(...its), true));
       } catch (err) {
+        if (ahead) return this.ignore();
         return this.penalise(peer, BftPenalty.BAD_DECISION, `decision at ${d.height}: ${(err as Error).message}`);
       }
     }
     const ok = await this.verifier.verify(items);
-    if (ok === null) return this.ignore();
+    if (ok === null || (ok === false && msg.kind === 'decision' && msg.decision.height === height + 1)) return this.ignore();
     if (!ok) return this.penalise(peer, BftPenalty.BAD_SIGNATURE, `${msg.kind}: a signature does not verify`);
     if (this.stopped) return this.ignore();
     this.stats.accepted++;
+    if (direct && msg.kind === 'decision') {
+      if (!this.machine && msg.decision.height === this.chain.height + 1) this.onDecide(msg.decision.height, msg.decision.commit.round, msg.decision.value, msg.decision.commit);
+      return TopicValidatorResult.Accept;
+    }
     if (tipCommit) {
       const tip = this.chain.tip;
       if (msg.kind === 'decision' && msg.decision.height === tip.height && bytesEqual(msg.decision.commit.blockId, tip.hash) && !this.commitFor(tip.height, tip.hash)) {
@@ -549,6 +598,10 @@ export class BftDriver {
       return TopicValidatorResult.Accept;
     }
     const m = this.machine;
+    if (msg.kind === 'decision' && m && msg.decision.height === m.height + 1) {
+      if (m.step !== 'commit' || this.nextDecision === msg.decision.height) return TopicValidatorResult.Accept;
+      this.nextDecision = msg.decision.height;
+    }
     if (m) this.run(this.call(() => m.receive(msg)));
     return TopicValidatorResult.Accept;
   }

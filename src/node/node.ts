@@ -176,6 +176,7 @@ export class HashlaneNode extends EventEmitter {
   static async start(opts: NodeOptions): Promise<HashlaneNode> {
     let key: ValidatorKey | undefined;
     if (opts.params.consensus === 'bft') {
+      await ready();
       if (opts.mine) throw new NodeConfigError('bft-no-mining', `chain ${opts.params.name} decides blocks by validator votes; there is nothing to mine (drop the miner)`);
       const dir = opts.dataDir === null ? null : chainDir(opts.dataDir, opts.params.name);
       key = opts.validatorKey ?? (opts.validatorKeyPath || dir ? await loadValidatorKey(opts.validatorKeyPath ?? join(dir!, 'validator.key'), (l) => (opts.logger ?? createLogger(opts.log ?? (() => {}))).info(l)) : newValidatorKey());

@@ -6,6 +6,7 @@ import { txToJson } from '../chain/json.js';
 import { completeBlock } from '../chain/template.js';
 import { encodeTx, txid, type Transaction } from '../chain/tx.js';
 import { bitsToTarget, encodeHeader, scanNonces } from '../pow/index.js';
+import type { ModuleRegistry } from '../chain/module.js';
 import type { HashlaneNode } from './node.js';
 import { toMultiaddr } from './net/network.js';
 import { PROTOCOL_VERSION } from './net/wire.js';
@@ -27,9 +28,9 @@ function jsonSafe(o: Record<string, unknown>): Record<string, unknown> {
  * The chain's JSON view (display-order txid, hex keys) plus the size, with amount and fee in
  * coins as Bitcoin Core shows them ("12.50000000"; a string, see amountJson).
  */
-function txJson(tx: Transaction, decimals: number) {
+function txJson(tx: Transaction, decimals: number, registry?: ModuleRegistry) {
   const { amount } = moved(tx);
-  const j = txToJson(tx);
+  const j = txToJson(tx, registry);
   return { ...j, ...(j.amount !== undefined ? { amount: formatAmount(amount, decimals) } : {}), fee: formatAmount(tx.fee, decimals), size: encodeTx(tx).length };
 }
 
@@ -80,6 +81,9 @@ function templatePayee(req: unknown): Uint8Array | null {
 
 export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
   const chain = () => node.chain;
+  const notMined = (method: string) => {
+    if (node.bft) throw new RpcError(RpcCode.MISC_ERROR, `${method}: chain ${node.params.name} decides its blocks by validator votes; there is no block to mine (a pow chain has)`);
+  };
   // Core prints amounts as JSON numbers with every decimal (12.50000000); the same digits go
   // out as a string here because a u64 of base units exceeds what a JSON double keeps exactly.
   const amountJson = (units: bigint) => formatAmount(units, node.params.decimals);
@@ -104,7 +108,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
       size: blockSize(block),
       previousblockhash: e?.height ? toDisplayHex(block.header.prevHash) : undefined,
       nextblockhash: next ? toDisplayHex(next) : undefined,
-      tx: verbosity >= 2 ? block.txs.map((t) => txJson(t, node.params.decimals)) : block.txs.map((t) => toDisplayHex(txid(t))),
+      tx: verbosity >= 2 ? block.txs.map((t) => txJson(t, node.params.decimals, node.chain.registry)) : block.txs.map((t) => toDisplayHex(txid(t))),
     };
   };
   const findBlock = async (hash: Uint8Array) => {
@@ -186,11 +190,11 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     handler: async ([id]) => {
       const internal = rev(id as Uint8Array);
       const pending = node.mempool.get(internal);
-      if (pending) return { ...txJson(pending, node.params.decimals), hex: toHex(encodeTx(pending)), confirmations: 0, in_mempool: true };
+      if (pending) return { ...txJson(pending, node.params.decimals, node.chain.registry), hex: toHex(encodeTx(pending)), confirmations: 0, in_mempool: true };
       const found = await chain().getTransaction(internal);
       if (!found) throw new RpcError(RpcCode.INVALID_ADDRESS_OR_KEY, `no transaction ${toHex(id as Uint8Array)} in the active chain or the mempool`);
       return {
-        ...txJson(found.tx, node.params.decimals),
+        ...txJson(found.tx, node.params.decimals, node.chain.registry),
         hex: toHex(encodeTx(found.tx)),
         blockhash: toDisplayHex(found.blockHash),
         blockheight: found.height,
@@ -286,6 +290,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     help: 'getblocktemplate [address | {"rules": [...], "address": hex}] — a block to mine: header (nonce 0), target and the full transactions (coinbasevalue and fees in base units, as Core)',
     params: [{ name: 'template_request', type: 'json', optional: true }],
     handler: ([req]) => {
+      notMined('getblocktemplate');
       const t = node.template(templatePayee(req) ?? node.minerAddress);
       return {
         version: t.header.version,
@@ -308,7 +313,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     params: [{ name: 'hexdata', type: 'hex', maxBytes: 32 << 20 }],
     handler: async ([bytes]) => {
       try {
-        decodeBlock(bytes as Uint8Array, node.params.maxBlockSize);
+        decodeBlock(bytes as Uint8Array, node.params.maxBlockSize, node.chain.registry);
       } catch (err) {
         if (err instanceof DecodeError) throw new RpcError(RpcCode.DESERIALIZATION_ERROR, `block decode failed: ${err.message}`);
         throw err;
@@ -413,6 +418,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
 
   // Mining on demand (regtest, as Bitcoin Core): n blocks in this process, their hashes back.
   const generate = async (n: number, to: Uint8Array, maxTries: number): Promise<string[]> => {
+    notMined('generate');
     const hashes: string[] = [];
     let tries = maxTries;
     while (hashes.length < n && tries > 0) {

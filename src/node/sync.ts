@@ -143,7 +143,7 @@ export class Sync {
   async acceptBlock(input: Uint8Array | Block, from?: Peer): Promise<string | null> {
     let block: Block;
     try {
-      block = input instanceof Uint8Array ? decodeBlock(input, this.chain.params.maxBlockSize) : input;
+      block = input instanceof Uint8Array ? decodeBlock(input, this.chain.params.maxBlockSize, this.chain.registry) : input;
     } catch (err) {
       if (from) this.net.misbehave(from, Penalty.MALFORMED, `undecodable block: ${(err as Error).message}`);
       return (err as DecodeError).reason ?? 'decode-error';
@@ -168,7 +168,7 @@ export class Sync {
 
   /** Admits a transaction from RPC; publishes it when accepted. Throws the mempool's typed errors. */
   acceptTx(input: Uint8Array | Transaction): Uint8Array {
-    const tx = input instanceof Uint8Array ? decodeTx(input) : input;
+    const tx = input instanceof Uint8Array ? decodeTx(input, this.chain.registry) : input;
     const res = this.mempool.add(tx);
     this.announceTx(tx);
     return res.txid;
@@ -177,7 +177,7 @@ export class Sync {
   private txFrom(p: Peer | undefined, data: Uint8Array): TopicValidatorResult {
     let tx: Transaction;
     try {
-      tx = decodeTx(data);
+      tx = decodeTx(data, this.chain.registry);
     } catch (err) {
       if (p) this.net.misbehave(p, Penalty.MALFORMED, `undecodable transaction: ${(err as DecodeError).reason ?? (err as Error).message}`);
       return TopicValidatorResult.Reject;

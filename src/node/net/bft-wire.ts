@@ -63,6 +63,7 @@ export function decodeBftMessage(bytes: Uint8Array, chainId: number, maxValue: n
   const tag = r.u8('tag');
   const chain = r.u32('chainId');
   r.u32('nonce');
+  if (tag < BFT_PROPOSAL || tag > BFT_DECISION) throw new DecodeError('decode-bad-tag', `bft message tag ${tag}, expected 1 (proposal), 2 (vote) or 3 (decision)`);
   if (chain !== chainId >>> 0) throw new WrongChainError('bad-chainid', `bft message for chain 0x${chain.toString(16)}, this chain is 0x${(chainId >>> 0).toString(16)}`);
   const size = bytes.length - HEAD;
   if (tag === BFT_VOTE) {
@@ -83,5 +84,5 @@ export function decodeBftMessage(bytes: Uint8Array, chainId: number, maxValue: n
     if (commit.height < 1) throw new DecodeError('decode-range', 'bft decision: commit height 0, expected >= 1');
     return { kind: 'decision', decision: { height: commit.height, value, commit } };
   }
-  throw new DecodeError('decode-bad-tag', `bft message tag ${tag}, expected 1 (proposal), 2 (vote) or 3 (decision)`);
+  throw new DecodeError('decode-bad-tag', `bft message tag ${tag}`);
 }

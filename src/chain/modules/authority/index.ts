@@ -197,21 +197,31 @@ function blocked(get: Get, p: Pick<Proposal, 'type' | 'action' | 'subject'>): [s
   return undefined;
 }
 
+/**
+ * Every rule a vote must meet on the state `get` reads (membership, a proposal the state
+ * allows, no second vote, the bounds): the same in blocks and at mempool admission, so a
+ * vote that cannot apply never enters a mempool. Returns the proposal it joins (if open).
+ */
+function checkVote(get: Get, from: Uint8Array, type: Proposal['type'], body: VoteBody): { id: Uint8Array; open: Uint8Array[]; p: Proposal | undefined } {
+  if (!isMember(get, from)) fail('bft-not-member', `${short(from)} is not a current validator; only validators vote on ${type} proposals`);
+  const why = blocked(get, { type, action: body.action, subject: body.subject });
+  if (why) fail(why[0], why[1]);
+  const id = proposalId(type, body.action, body.subject);
+  const open = readOpen(get);
+  const p = readProposal(get, id);
+  if (p?.voters.some((v) => bytesEqual(v, from))) fail('authority-duplicate-vote', `${short(from)} already voted for this proposal`);
+  let mine = 0;
+  for (const oid of open) if (readProposal(get, oid)!.voters.some((v) => bytesEqual(v, from))) mine++;
+  if (mine >= MAX_VOTES_PER_MEMBER) fail('authority-too-many-votes', `${short(from)} already backs ${mine} open proposals, at most ${MAX_VOTES_PER_MEMBER}`);
+  if (!p && open.length >= MAX_OPEN_PROPOSALS) fail('authority-too-many-proposals', `${MAX_OPEN_PROPOSALS} proposals are open, the limit; wait for some to pass or expire`);
+  return { id, open, p };
+}
+
 function castVote(ctx: ModuleContext, tx: { from: Uint8Array; body: VoteBody }, type: Proposal['type']): void {
   const store = ctx.store;
-  const get: Get = (x) => store.get(x);
-  if (!isMember(get, tx.from)) fail('bft-not-member', `${short(tx.from)} is not a current validator; only validators vote on ${type} proposals`);
-  const why = blocked(get, { type, action: tx.body.action, subject: tx.body.subject });
-  if (why) fail(why[0], why[1]);
-  const id = proposalId(type, tx.body.action, tx.body.subject);
-  const open = readOpen(get);
-  let p = readProposal(get, id);
-  let mine = 0;
-  for (const oid of open) if (readProposal(get, oid)!.voters.some((v) => bytesEqual(v, tx.from))) mine++;
-  if (p?.voters.some((v) => bytesEqual(v, tx.from))) fail('authority-duplicate-vote', `${short(tx.from)} already voted for this proposal`);
-  if (mine >= MAX_VOTES_PER_MEMBER) fail('authority-too-many-votes', `${short(tx.from)} already backs ${mine} open proposals, at most ${MAX_VOTES_PER_MEMBER}`);
+  const { id, open, p: joined } = checkVote((x) => store.get(x), tx.from, type, tx.body);
+  let p = joined;
   if (!p) {
-    if (open.length >= MAX_OPEN_PROPOSALS) fail('authority-too-many-proposals', `${MAX_OPEN_PROPOSALS} proposals are open, the limit; wait for some to pass or expire`);
     p = { id, type, action: tx.body.action, subject: tx.body.subject.slice(), created: ctx.height, voters: [] };
     store.set(K.open, encodeKeys([...open, id]));
   }
@@ -320,10 +330,9 @@ export const authority: ChainModule<AuthorityKeeper> = {
   // anyone, so an equivocation can always be reported.
   admit(q, tx) {
     const get = qget(q);
-    // Votes of non-members are refused before they cost a block (or sit in a mempool).
-    if ((tx.kind === AuthorityKind.ValidatorVote || tx.kind === AuthorityKind.AccessVote) && !isMember(get, tx.from)) {
-      fail('bft-not-member', `${short(tx.from)} is not a current validator; only validators vote`);
-    }
+    // A vote that cannot apply is refused before it costs a block (or sits in a mempool).
+    if (tx.kind === AuthorityKind.ValidatorVote) checkVote(get, tx.from, 'validator', tx.body as VoteBody);
+    if (tx.kind === AuthorityKind.AccessVote) checkVote(get, tx.from, 'access', tx.body as VoteBody);
     if (get(K.allow) === undefined || tx.kind === BftKind.Evidence) return;
     if (isMember(get, tx.from) || isAllowed(get, tx.from)) return;
     fail('bft-not-allowed', `${short(tx.from)} may not send transactions on this chain: it is neither a validator nor on the send allowlist (an access-vote of > 2/3 of the validators adds it)`);

@@ -173,6 +173,26 @@ function isZero(b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The stateful rules of evidence at block `height` (the same at mempool admission and in
+ * blocks): not from the future, not older than evidenceMaxAge, a validator of the current
+ * sets, an offence not punished before. Returns the offence's state key.
+ */
+function checkOffence(get: Get, params: ChainParams, height: number, e: Evidence): string {
+  const { a } = e;
+  const maxAge = params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE;
+  if (a.height > height) fail('bft-evidence-future', `evidence votes are for height ${a.height}, above the block height ${height}`);
+  if (height - a.height > maxAge) fail('bft-evidence-too-old', `evidence votes are for height ${a.height}; at height ${height} only heights >= ${height - maxAge} are accepted (evidenceMaxAge ${maxAge})`);
+  const cur = readSet(get, K.cur);
+  const last = readSet(get, K.last);
+  if ((!cur || cur.indexOf(a.validator) < 0) && (!last || last.indexOf(a.validator) < 0)) {
+    fail('bft-evidence-not-validator', `evidence names ${toHex(a.validator)}, which is not in the current validator set`);
+  }
+  const key = offenceKey(a);
+  if (get(key)) fail('bft-evidence-duplicate', `the offence of ${toHex(a.validator).slice(0, 16)}... at height ${a.height} round ${a.round} step ${a.type} was already punished`);
+  return key;
+}
+
 /** Name of the module whose keeper is the ValidatorSetKeeper. */
 export function setModuleOf(params: ChainParams): string {
   return params.validatorSetModule ?? 'authority';
@@ -279,17 +299,8 @@ export function createBftModule(o: BftModuleOptions = {}): ChainModule<BftKeeper
       checkEvidence(params.chainId, tx.body, ed25519.verifyBatch);
     },
     apply(ctx, tx) {
+      const key = checkOffence((k) => ctx.store.get(k), ctx.params, ctx.height, tx.body);
       const { a } = tx.body;
-      const maxAge = ctx.params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE;
-      if (a.height > ctx.height) fail('bft-evidence-future', `evidence votes are for height ${a.height}, above the block height ${ctx.height}`);
-      if (ctx.height - a.height > maxAge) fail('bft-evidence-too-old', `evidence votes are for height ${a.height}; at height ${ctx.height} only heights >= ${ctx.height - maxAge} are accepted (evidenceMaxAge ${maxAge})`);
-      const cur = readSet((k) => ctx.store.get(k), K.cur)!;
-      const last = readSet((k) => ctx.store.get(k), K.last);
-      if (cur.indexOf(a.validator) < 0 && (!last || last.indexOf(a.validator) < 0)) {
-        fail('bft-evidence-not-validator', `evidence names ${toHex(a.validator)}, which is not in the current validator set`);
-      }
-      const key = offenceKey(a);
-      if (ctx.store.get(key)) fail('bft-evidence-duplicate', `the offence of ${toHex(a.validator).slice(0, 16)}... at height ${a.height} round ${a.round} step ${a.type} was already punished`);
       ctx.store.set(key, new Uint8Array([1]));
       const lk = offenceListKey(a.height);
       const prev = ctx.store.get(lk);
@@ -307,6 +318,11 @@ export function createBftModule(o: BftModuleOptions = {}): ChainModule<BftKeeper
     name: 'bft',
     namespace: BFT_NAMESPACE,
     kinds: [lastCommit, evidence] as unknown as readonly KindSpec<never>[],
+    // Used or stale evidence is refused at mempool admission too (the state's height
+    // record is the tip's, so the block being built or applied is the next one).
+    admit(q, tx) {
+      if (tx.kind === BftKind.Evidence) checkOffence((k) => q.read(BFT_NAMESPACE, k), q.params, bftHeight(q) + 1, tx.body as Evidence);
+    },
     genesis(ctx) {
       const members = ctx.call<ValidatorSetKeeper>(setModuleOf(ctx.params)).members();
       if (members.length === 0) fail('bft-no-set', `module ${setModuleOf(ctx.params)} names no genesis validator`);
