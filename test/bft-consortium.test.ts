@@ -116,13 +116,32 @@ async function runLine(raw: string): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * A block's lines in steps: consecutive lines of different organisations doing the same
+ * thing (each making its key, each casting its vote on one proposal) form one step and run
+ * at once, as the organisations would; every other line is a step of its own.
+ */
+function steps(code: string): string[][] {
+  const out: string[][] = [];
+  const what = (raw: string) => {
+    const w = shellCommand(raw).split(/\s+/);
+    return w[1] === 'validator' ? w.slice(0, w[2] === 'vote' ? 5 : 3).join(' ') : null;
+  };
+  for (const raw of code.split('\n').filter((l) => shellCommand(l))) {
+    const last = out[out.length - 1];
+    if (last && what(raw) !== null && what(raw) === what(last[0]!)) last.push(raw);
+    else out.push([raw]);
+  }
+  return out;
+}
+
 const walkthrough = readmeBlocks().filter((b) => b.marker?.includes('test/bft-consortium.test.ts'));
 
 describe('README walkthrough: a consortium chain of four organisations', () => {
   beforeAll(() => expect(walkthrough, 'the README has the three consortium blocks').toHaveLength(3));
 
   it('makes four keys and a genesis file naming them', async () => {
-    for (const raw of walkthrough[0]!.code.split('\n')) if (shellCommand(raw)) await runLine(raw);
+    for (const step of steps(walkthrough[0]!.code)) await Promise.all(step.map(runLine));
     const genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8'));
     expect(genesis.chain).toBe('consortium-devnet');
     expect(genesis.validators.map((v: { name: string; publicKey: string; power: string }) => [v.name, v.publicKey, v.power])).toEqual(
@@ -140,9 +159,10 @@ describe('README walkthrough: a consortium chain of four organisations', () => {
 
   it('votes a fifth organisation in and the fourth out', async () => {
     const outputs: Record<string, string> = {};
-    for (const raw of walkthrough[2]!.code.split('\n')) {
-      if (!shellCommand(raw)) continue;
-      const out = await runLine(raw);
+    for (const step of steps(walkthrough[2]!.code)) {
+      const outs = await Promise.all(step.map(runLine));
+      const raw = step[0]!;
+      const out = outs[0]!;
       const method = /consortium-devnet (\w+)$/.exec(shellCommand(raw))?.[1];
       if (method) outputs[method] = out;
       if (method === 'getblockchaininfo') expect(JSON.parse(out)).toMatchObject({ chain: 'consortium-devnet', consensus: 'bft' });
@@ -173,7 +193,7 @@ describe('the consortium after the walkthrough', () => {
     const aP2p = ports.get('17521')!;
     const outsider = await startNode(['hashlane', 'node', '--chain', 'consortium-devnet', '--genesis', 'genesis.json', '--data-dir', 'outsider', '--p2p-port', String(a), '--rpc-port', String(r), '--peer', `127.0.0.1:${aP2p}`]);
     const peerIdOf = (await cli(['validator', 'key', '--data-dir', 'outsider', '--peer-id'], { cwd: dir })).stdout.trim().split('\n')[1]!;
-    await new Promise((ok) => setTimeout(ok, 8000));
+    await new Promise((ok) => setTimeout(ok, 6000));
     expect(await call('outsider', 'getconnectioncount')).toBe(0);
     expect(await call('outsider', 'getblockcount')).toBe(0);
     expect(((await call('org-a', 'getpeerinfo')) as { peerid: string }[]).map((p) => p.peerid)).not.toContain(peerIdOf);

@@ -113,7 +113,7 @@ export async function startTestnet(args: string[], opts: { nodes: number; dir?: 
       closeSync(fd);
       pids[i] = child.pid!;
       extra.push(child);
-      await until(`node ${i} RPC after restart`, () => net.tryCall(i, 'getblockcount').then((h) => h !== null), 30_000);
+      await until(`node ${i} RPC after restart`, () => net.tryCall(i, 'getblockcount').then((h) => h !== null), 90_000);
     },
     async stop(keepDir = false) {
       await cli.stop('SIGINT', 30_000);
