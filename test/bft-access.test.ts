@@ -10,7 +10,7 @@ import { createTransfer, encodeTx } from '../dist/chain/tx.js';
 import { ed25519 } from '../dist/sig/index.js';
 import { sha256 } from '../dist/hash/index.js';
 import { cli, startCli, type RunningCli } from './support/cli.js';
-import { until } from './support/testnet.js';
+import { cookieCall, until } from './support/testnet.js';
 
 await ready();
 const dir = mkdtempSync(join(tmpdir(), 'hashlane-access-'));
@@ -18,13 +18,7 @@ let node: RunningCli;
 let rpc: string;
 const cookie = join(dir, 'solo', 'consortium-devnet', '.cookie');
 
-async function call(method: string, params: unknown[] = []): Promise<any> {
-  const auth = Buffer.from(readFileSync(cookie, 'utf8').trim()).toString('base64');
-  const res = await fetch(rpc, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(body.error.message);
-  return body.result;
-}
+const call = (method: string, params: unknown[] = []) => cookieCall(rpc, cookie, method, params, 'the node');
 
 const account = (seed: number) => {
   const sk = sha256(new Uint8Array([seed, 0x15]));

@@ -16,7 +16,7 @@ import { ed25519 } from '../dist/sig/index.js';
 import { sha256 } from '../dist/hash/index.js';
 import { cli, startCli, type RunningCli } from './support/cli.js';
 import { readmeBlocks, shellCommand, shellWords } from './support/readme.js';
-import { until } from './support/testnet.js';
+import { cookieCall, until } from './support/testnet.js';
 
 await ready();
 const dir = mkdtempSync(join(tmpdir(), 'hashlane-consortium-'));
@@ -56,19 +56,7 @@ interface Org {
 }
 const orgs = new Map<string, Org>();
 
-async function call(org: string, method: string, params: unknown[] = []): Promise<any> {
-  const o = orgs.get(org)!;
-  const auth = Buffer.from(readFileSync(o.cookie, 'utf8').trim()).toString('base64');
-  const res = await fetch(o.rpc, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method} on ${org}: ${body.error.message}`);
-  return body.result;
-}
+const call = (org: string, method: string, params: unknown[] = []) => cookieCall(orgs.get(org)!.rpc, orgs.get(org)!.cookie, method, params, org);
 const tryCall = (org: string, method: string, params: unknown[] = []) => call(org, method, params).catch(() => null);
 
 const keyOf = (org: string) => JSON.parse(readFileSync(join(dir, org, 'consortium-devnet', 'validator.key'), 'utf8')) as { publicKey: string; secretKey: string };

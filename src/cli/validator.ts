@@ -160,6 +160,34 @@ async function sendVote(f: VoteFlags, make: (args: SignedTxArgs, sk: Uint8Array)
   return call(f, 'sendrawtransaction', [hex(encodeTx(build(fee)))]);
 }
 
+/** `hashlane validator <name> <action> <subject>`: one signed authority vote. */
+function voteCommand(
+  parent: Command,
+  v: {
+    name: string;
+    description: string;
+    actions: string[];
+    subject: [string, string];
+    make: (action: string, subject: Uint8Array) => (args: SignedTxArgs, sk: Uint8Array) => Transaction;
+    done: (action: string, subjectHex: string) => string;
+  },
+): void {
+  voteOptions(
+    parent
+      .command(v.name)
+      .description(v.description)
+      .addArgument(new Argument('<action>', v.actions.join(' or ')).choices(v.actions))
+      .argument(v.subject[0], v.subject[1], keyArg(v.subject[0])),
+  ).action(async (action: string, subject: Uint8Array, f: VoteFlags) => {
+    try {
+      console.log(await sendVote(f, v.make(action, subject)));
+      console.error(v.done(action, hex(subject)));
+    } catch (err) {
+      exitWith(`validator ${v.name}`, err);
+    }
+  });
+}
+
 export function validatorCommand(): Command {
   const cmd = new Command('validator').description('validator keys, and the votes of a consortium\'s validators on its validator set and send allowlist');
   cmd
@@ -180,33 +208,21 @@ export function validatorCommand(): Command {
         exitWith('validator key', err);
       }
     });
-  voteOptions(
-    cmd
-      .command('vote')
-      .description('vote, as a current validator, to add or remove a validator (it changes once more than 2/3 of the validators have voted the same)')
-      .addArgument(new Argument('<action>', 'add or remove').choices(['add', 'remove']))
-      .argument('<pubkey>', 'the validator\'s public key (64 hex digits, what "hashlane validator key" printed)', keyArg('<pubkey>')),
-  ).action(async (action: 'add' | 'remove', subject: Uint8Array, f: VoteFlags) => {
-    try {
-      console.log(await sendVote(f, (a, sk) => createValidatorVoteTx({ ...a, action, subject }, sk)));
-      console.error(`voted to ${action} validator ${hex(subject)}; "hashlane rpc getproposals" shows the tally, "hashlane rpc getvalidators" the set`);
-    } catch (err) {
-      exitWith('validator vote', err);
-    }
+  voteCommand(cmd, {
+    name: 'vote',
+    description: 'vote, as a current validator, to add or remove a validator (it changes once more than 2/3 of the validators have voted the same)',
+    actions: ['add', 'remove'],
+    subject: ['<pubkey>', 'the validator\'s public key (64 hex digits, what "hashlane validator key" printed)'],
+    make: (action, subject) => (a, sk) => createValidatorVoteTx({ ...a, action: action as 'add' | 'remove', subject }, sk),
+    done: (action, subject) => `voted to ${action} validator ${subject}; "hashlane rpc getproposals" shows the tally, "hashlane rpc getvalidators" the set`,
   });
-  voteOptions(
-    cmd
-      .command('access')
-      .description('vote, as a current validator, to allow an account to send transactions or revoke it (chains with a send allowlist)')
-      .addArgument(new Argument('<action>', 'allow or revoke').choices(['allow', 'revoke']))
-      .argument('<account>', 'the account\'s public key (64 hex digits)', keyArg('<account>')),
-  ).action(async (action: 'allow' | 'revoke', subject: Uint8Array, f: VoteFlags) => {
-    try {
-      console.log(await sendVote(f, (a, sk) => createAccessVoteTx({ ...a, action, subject }, sk)));
-      console.error(`voted to ${action} ${hex(subject)}; "hashlane rpc getallowlist" shows the list`);
-    } catch (err) {
-      exitWith('validator access', err);
-    }
+  voteCommand(cmd, {
+    name: 'access',
+    description: 'vote, as a current validator, to allow an account to send transactions or revoke it (chains with a send allowlist)',
+    actions: ['allow', 'revoke'],
+    subject: ['<account>', "the account's public key (64 hex digits)"],
+    make: (action, subject) => (a, sk) => createAccessVoteTx({ ...a, action: action as 'allow' | 'revoke', subject }, sk),
+    done: (action, subject) => `voted to ${action} ${subject}; "hashlane rpc getallowlist" shows the list`,
   });
   return cmd;
 }

@@ -4,15 +4,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestnetNode } from '../../dist/cli/testnet.js';
 import { MAIN, startCli, type RunningCli } from './cli.js';
 
-export interface NodeLine {
-  node: number;
-  rpc: string;
-  cookie: string;
-  p2p: string;
-  peerid: string;
-  pid: number;
+/** One JSON line of `hashlane testnet` (what it also keeps in testnet.json, less the restart arguments). */
+export type NodeLine = Omit<TestnetNode, 'args' | 'log'>;
+
+/** One JSON-RPC call with the cookie a node wrote; throws on a JSON-RPC error (message and code) or no answer. */
+export async function cookieCall(rpc: string, cookie: string, method: string, params: unknown[] = [], what = rpc): Promise<any> {
+  const auth = Buffer.from(readFileSync(cookie, 'utf8').trim()).toString('base64');
+  const res = await fetch(rpc, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+  if (body.error) throw Object.assign(new Error(`${method} on ${what}: ${body.error.message}`), { code: body.error.code });
+  return body.result;
 }
 
 export interface Testnet {
@@ -81,18 +90,7 @@ export async function startTestnet(args: string[], opts: { nodes: number; dir?: 
     throw err;
   }
   const pids = nodes.map((n) => n.pid);
-  const call = async (i: number, method: string, params: unknown[] = []) => {
-    const auth = Buffer.from(readFileSync(nodes[i]!.cookie, 'utf8').trim()).toString('base64');
-    const res = await fetch(nodes[i]!.rpc, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
-    if (body.error) throw Object.assign(new Error(`${method} on node ${i}: ${body.error.message}`), { code: body.error.code });
-    return body.result;
-  };
+  const call = (i: number, method: string, params: unknown[] = []) => cookieCall(nodes[i]!.rpc, nodes[i]!.cookie, method, params, `node ${i}`);
   const net: Testnet = {
     dir,
     cli,
