@@ -20,9 +20,12 @@ describe('hostile bft gossip', () => {
   it('is dropped and penalised without a crash; the chain goes on', async () => {
     const keys = [0, 1, 2, 3].map((i) => keyOf(`hostile ${i}`));
     const bad = [0, 1, 2, 3, 4, 5].map((i) => keyOf(`attacker ${i}`));
-    const params = bftParams(keys);
-    // Every attacker dials from 127.0.0.1: room for all of them beside the validators.
-    const vs = await startValidators(params, keys, { allowPeers: bad.map((k) => peerIdOf(k.pk)), nodeLimits: { p2pMaxPerAddress: 32 } });
+    // Small blocks, so that an oversized message is small too (the cap follows params.maxBlockSize).
+    const params = bftParams(keys, { maxBlockSize: 100_000 });
+    // Every attacker dials from 127.0.0.1: room for all of them beside the validators. A
+    // per-peer budget of 50 messages/s (burst 300): well above what validators send, well
+    // below what one process can flood on two shared cores.
+    const vs = await startValidators(params, keys, { allowPeers: bad.map((k) => peerIdOf(k.pk)), nodeLimits: { p2pMaxPerAddress: 32, p2pMsgRate: 50, p2pMsgBurst: 300 } });
     nodes.push(...vs);
     const victim = vs[0]!;
     await until(() => victim.chain.height >= 2, 60_000, 'first blocks');
@@ -59,8 +62,13 @@ describe('hostile bft gossip', () => {
     for (const [i, c] of cases.entries()) {
       const k = bad[i]!;
       const a = await attack(k);
-      a.network.publish(topic, c.bytes());
-      await until(() => penaltiesOf(k).length >= 1, 10_000, `${c.what} penalised`);
+      // Sent again (a new message, at the height of the moment) until judged: the chain
+      // moves on meanwhile, and a vote of a height already past is only ignored.
+      for (let t = 0; t < 15 && penaltiesOf(k).length === 0; t++) {
+        a.network.publish(topic, c.bytes());
+        await until(() => penaltiesOf(k).length >= 1, 2_000, `${c.what} penalised`).catch(() => {});
+      }
+      expect(penaltiesOf(k).length, c.what).toBeGreaterThan(0);
       expect(penaltiesOf(k)[0]!.why, c.what).toMatch(c.why);
       // A second one, and gossipsub's own score turns against the sender too.
       a.network.publish(topic, c.bytes().length > 1000 ? c.bytes() : Uint8Array.from([...c.bytes(), 0]));
@@ -78,9 +86,9 @@ describe('hostile bft gossip', () => {
       c.network.publish(topic, encodeBftMessage(params.chainId, { kind: 'vote', vote: vote(flooder, h() + 1000 + i) }));
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
-    await until(() => victim.network.isBanned(peerIdOf(flooder.pk)), 20_000, 'the flooding attacker banned');
+    await until(() => victim.network.isBanned(peerIdOf(flooder.pk)), 30_000, 'the flooding attacker banned');
     expect(penaltiesOf(flooder).some((p) => /rate limit/.test(p.why))).toBe(true);
-    expect(victim.bft!.stats.ignored - ignoredBefore).toBeGreaterThan(500);
+    expect(victim.bft!.stats.ignored - ignoredBefore).toBeGreaterThan(250);
     // Far-ahead votes never reach the signature queue: what it verified meanwhile is the validators' own traffic.
     expect(victim.bft!.verifier.itemsVerified - verifiedBefore).toBeLessThan(500);
 

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HashlaneNode } from '../dist/node/node.js';
 import { decodeBftMessage } from '../dist/node/net/bft-wire.js';
-import type { Vote } from '../dist/bft/messages.js';
+import { encodeVote, PRECOMMIT, PREVOTE, voteSignBytes, type Vote } from '../dist/bft/messages.js';
+import { WAL_SIGNED_VOTE } from '../dist/bft/wal.js';
+import { FileWal } from '../dist/node/bft-wal.js';
+import { ed25519 } from '../dist/sig/index.js';
 import { bftParams, hashAt, keyOf, startValidator } from './support/bft-node.js';
 import { until } from './support/node.js';
 
@@ -62,6 +65,20 @@ describe('a validator restarted from its WAL', () => {
     // The WAL and the tip's commit are files in its chain dir (both fsynced).
     expect((await stat(join(dirs[2]!, params.name, 'bft-wal.bin'))).isFile()).toBe(true);
     expect((await stat(join(dirs[2]!, params.name, 'bft-commits.bin'))).size).toBeGreaterThan(64);
+
+    // Its WAL as a crash could have left it: votes signed for the height being decided, in
+    // rounds 1 and 2 (it stopped in round 0 at the latest), for blocks that exist nowhere. Whatever it does after the restart, it
+    // must never sign another vote for those steps (they count as sent: any other is a conflict).
+    const wal = new FileWal(join(dirs[2]!, params.name, 'bft-wal.bin'));
+    for (const round of [1, 2]) {
+      for (const type of [PREVOTE, PRECOMMIT] as const) {
+        const blockId = ed25519.randomSecretKey();
+        const vote: Vote = { type, height: halted + 1, round, blockId, validator: keys[2]!.pk, signature: ed25519.sign(voteSignBytes(params.chainId, type, halted + 1, round, blockId), keys[2]!.sk) };
+        wal.append({ tag: WAL_SIGNED_VOTE, height: halted + 1, payload: encodeVote(vote) });
+        seen.push(vote);
+      }
+    }
+    wal.close();
 
     // v2 comes back from its data dir: its stored commit lets it propose, its WAL keeps its votes.
     const back = await start(2, [v[0]!, v[1]!]);

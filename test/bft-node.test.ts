@@ -38,6 +38,9 @@ describe('four validators on loopback', () => {
     const target = vs[0]!.chain.height + 2;
     await until(() => f.chain.height >= target, 60_000, 'the follower syncs and follows');
     for (let h = 1; h <= target; h++) expect(hashAt(f, h)).toBe(hashAt(vs[0]!, h));
+    // It came up by block sync (its machine restarted at the synced height) and went on by decisions.
+    expect(f.bft!.stats.restarts).toBeGreaterThan(0);
+    expect(f.bft!.stats.decided).toBeGreaterThan(0);
 
     const info = (await rpc(f, 'getblockchaininfo')).result;
     expect(info.consensus).toBe('bft');
