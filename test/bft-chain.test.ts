@@ -160,6 +160,109 @@ describe('the seal: a LastCommit at transaction 1', () => {
   });
 });
 
+describe('what the engine and the modules answer', () => {
+  it('validatorSet by height, the tip commit signers (downtime), member details, the rotation', async () => {
+    const p = await producer();
+    const engine = p.chain.consensus as B.BftEngine;
+    expect(engine.validatorSet(p.chain.state, 1)!.length).toBe(4);
+    expect(engine.validatorSet(p.chain.state, 0)).toBeNull();
+    await p.extend(1);
+    const b = p.block({ signers: 3 });
+    await p.chain.addBlock(b);
+    const tip = p.chain.height;
+    expect(engine.validatorSet(p.chain.state, tip + 1)!.map((v) => v.power)).toEqual([1n, 1n, 1n, 1n]);
+    expect(engine.validatorSet(p.chain.state, tip)!.length).toBe(4);
+    expect(engine.validatorSet(p.chain.state, tip - 1)).toBeNull();
+    expect(engine.validatorSet(p.chain.state, tip + 2)).toBeNull();
+    const bftKeeper = p.chain.state.call<C.BftKeeper>('bft');
+    const set = C.lastSet(p.chain.state)!;
+    expect(bftKeeper.lastSigners().map(C.toHex)).toEqual([0, 1, 2].map((i) => C.toHex(set.at(i).publicKey)));
+    const auth = p.chain.state.call<C.AuthorityKeeper>('authority');
+    expect(auth.details!(keys[2].pk)).toEqual({ name: 'org-2' });
+    expect(auth.details!(keyOf('nobody').pk)).toEqual({});
+    // Each height increments the priorities once (CometBFT): the next proposer follows the stored set.
+    const before = engine.validatorSetAt(p.chain.state);
+    await p.extend(1);
+    const after = engine.validatorSetAt(p.chain.state);
+    expect(after.priorities()).toEqual(before.next().priorities());
+    expect(C.toHex(after.proposer.publicKey)).toBe(C.toHex(before.next().proposer.publicKey));
+    expect(engine.claimsReward).toBe(true);
+    expect((b.txs[0].body as C.CoinbaseBody).amount).toBe(engine.blockReward(2));
+    const zero = C.createBlockTemplate(p.chain, null, { coinbaseTo: keys[0].pk, lastCommit: p.tipCommit(), claimReward: false });
+    expect((zero.block.txs[0].body as C.CoinbaseBody).amount).toBe(0n);
+    await p.chain.close();
+  });
+});
+
+describe('checkCandidate', () => {
+  it('refuses a candidate while a block is being connected (the state is ahead of the tip then), and a non-child', async () => {
+    const base = C.memoryStore();
+    let commits = 0;
+    let hold = -1;
+    let release = () => {};
+    const gate = new Promise<void>((ok) => (release = ok));
+    const store: C.ChainStore = {
+      open: () => base.open(),
+      close: () => base.close(),
+      get: (k) => base.get(k),
+      entries: (p) => base.entries(p),
+      async commit(ops) {
+        if (commits++ === hold) await gate;
+        return base.commit(ops);
+      },
+    };
+    const p = await producer(keys, {}, { store });
+    await p.extend(2);
+    const next = p.block();
+    const other = p.block({ coinbaseTo: new Uint8Array(32).fill(0x42) });
+    // The block's first commit (index and block) goes through; the connect's is held.
+    hold = commits + 1;
+    const adding = p.chain.addBlock(next);
+    while (commits <= hold) await new Promise((ok) => setImmediate(ok));
+    await rejects(() => p.chain.checkCandidate(other), 'chain-busy');
+    release();
+    await adding;
+    expect(p.chain.height).toBe(3);
+    await rejects(() => p.chain.checkCandidate(other), 'bad-prevblk');
+    p.chain.checkCandidate(p.block());
+    await p.chain.close();
+  });
+});
+
+describe('reorgs and restarts', () => {
+  it('an unproven tip may be replaced by a branch that proves another (fork at tip - 1); the bft state follows exactly', async () => {
+    const a = await producer();
+    await a.extend(2);
+    const b = await producer();
+    for (let h = 1; h <= 2; h++) await b.chain.addBlock((await a.chain.getBlockAtHeight(h))!);
+    await a.extend(1); // a's tip 3, finalized 2
+    const side = await b.extend(2, { coinbaseTo: new Uint8Array(32).fill(0x66) });
+    expect((await a.chain.addBlock(side[0])).status).toBe('side-chain');
+    const r = await a.chain.addBlock(side[1]);
+    expect(r.status).toBe('reorg');
+    expect(r.disconnected).toHaveLength(1);
+    expect(C.toHex(a.chain.stateRoot())).toBe(C.toHex(b.chain.stateRoot()));
+    expect(setBytes((a.chain.consensus as B.BftEngine).validatorSetAt(a.chain.state))).toBe(setBytes((b.chain.consensus as B.BftEngine).validatorSetAt(b.chain.state)));
+    await a.extend(1);
+    await a.chain.close();
+    await b.chain.close();
+  });
+
+  it('a chain reopened from its store goes on from the stored set', async () => {
+    const store = C.memoryStore();
+    const p = await producer(keys, {}, { store });
+    await p.extend(3);
+    const set = setBytes(C.currentSet(p.chain.state));
+    await p.chain.close();
+    const again = await producer(keys, {}, { store });
+    expect(again.chain.height).toBe(3);
+    expect(setBytes(C.currentSet(again.chain.state))).toBe(set);
+    await again.extend(2);
+    expect(again.chain.height).toBe(5);
+    await again.chain.close();
+  });
+});
+
 describe('genesis and params', () => {
   it('the genesis commits the validator set and the allowlist', async () => {
     const hash = (p: C.ChainParams) => C.toHex(C.blockHash(C.genesisBlock(p).header));

@@ -10,7 +10,7 @@
 // finalizedHeight(tip) = tip.height - 1. Fork choice is by height (weight 1 per block).
 import type { Block, BlockHeader } from '../chain/block.js';
 import type { ConsensusEngine, Validator } from '../chain/consensus.js';
-import { ValidationError } from '../chain/errors.js';
+import { ChainError, ValidationError } from '../chain/errors.js';
 import { bytesEqual, toDisplayHex } from '../chain/hex.js';
 import type { ChainModule, StateQuery } from '../chain/module.js';
 import { bftHeight, BftKind, createBftModule, currentSet, lastSet, VerifiedCommits } from '../chain/modules/bft/index.js';
@@ -45,9 +45,9 @@ export class BftEngine implements ConsensusEngine {
     readonly params: ChainParams,
     options: BftEngineOptions,
   ) {
-    if (params.consensus !== 'bft') throw new ValidationError('bad-params', `the bft engine needs params.consensus 'bft', got ${JSON.stringify(params.consensus ?? 'pow')}`);
+    if (params.consensus !== 'bft') throw new ChainError('bad-params', `the bft engine needs params.consensus 'bft', got ${JSON.stringify(params.consensus ?? 'pow')}`);
     const expected = params.validatorSetModule ?? 'authority';
-    if (options.setModule.name !== expected) throw new ValidationError('bad-params', `params.validatorSetModule is ${expected}, the engine was given module ${options.setModule.name}`);
+    if (options.setModule.name !== expected) throw new ChainError('bad-params', `params.validatorSetModule is ${expected}, the engine was given module ${options.setModule.name}`);
     this.verify = options.verify ?? ed25519.verifyBatch;
     this.claimsReward = options.claimsReward ?? true;
     // The set module first: its endBlock settles the members before the bft module rotates.

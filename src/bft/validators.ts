@@ -219,9 +219,10 @@ export class ValidatorSet {
   /** Same members and powers (priorities aside). */
   sameMembers(other: readonly BftValidator[]): boolean {
     if (other.length !== this.entries.length) return false;
-    for (const v of other) {
-      const i = this.index.get(toHex(v.publicKey));
-      if (i === undefined || this.entries[i].power !== v.power) return false;
+    const sorted = [...other].sort((a, b) => cmpKey(a.publicKey, b.publicKey));
+    for (let i = 0; i < sorted.length; i++) {
+      const e = this.entries[i];
+      if (sorted[i].power !== e.power || cmpKey(sorted[i].publicKey, e.publicKey) !== 0) return false;
     }
     return true;
   }

@@ -43,6 +43,13 @@
  *   update({ disconnected, connected }) after every chain change (reorg'd txs come back).
  * Templates: createBlockTemplate(chain, mempool, { coinbaseTo }) -> { header, target, block,
  *   ... }; completeBlock(template, minedHeaderOr{nonce,time}) -> Block; then chain.addBlock.
+ * BFT (issue 15, README "BFT chains"): params { consensus: 'bft', validators,
+ *   validatorSetModule, bftTimeouts, sendAllowlist, evidenceMaxAge }, presets bftDevnetParams /
+ *   consortiumDevnetParams, withValidators(preset, validators, extra?), genesisPayload;
+ *   engineFor(params) (Chain.open's default); modules bft (last-commit 0x40, evidence 0x41)
+ *   and authority (validator-vote 0x42, access-vote 0x43); createLastCommitTx /
+ *   createEvidenceTx / createValidatorVoteTx / createAccessVoteTx; chain.checkCandidate(block);
+ *   paramsFromGenesisJson / genesisJson (genesis-file.ts).
  * Errors: ChainError(reason) > DecodeError | EncodeError | ValidationError | MempoolError.
  */
 export * from './errors.js';

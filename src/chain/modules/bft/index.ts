@@ -109,7 +109,10 @@ function decodeSet(bytes: Uint8Array): ValidatorSet {
 function encodeSet(set: ValidatorSet): Uint8Array {
   const w = new Writer(16 + set.size * 60);
   set.write(w);
-  return w.finish();
+  const bytes = w.finish();
+  // What is written is read back by the next block: keep it decoded.
+  setCache.set(bytes, set.copy());
+  return bytes;
 }
 
 type Get = (key: string) => Uint8Array | undefined;
@@ -134,7 +137,11 @@ export function lastSet(q: Pick<StateQuery, 'read'>): ValidatorSet | null {
 /** Height of the last applied block as the bft module recorded it (0 at genesis). */
 export function bftHeight(q: Pick<StateQuery, 'read'>): number {
   const v = q.read(BFT_NAMESPACE, K.height);
-  return v ? Number(new Reader(v, 'bft height').u64('height')) : 0;
+  if (!v) return 0;
+  const r = new Reader(v, 'bft height');
+  const h = Number(r.u64('height'));
+  r.end();
+  return h;
 }
 
 function readSigners(get: Get): { height: number; keys: Uint8Array[] } | null {
