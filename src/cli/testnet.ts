@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { LOG_LEVELS } from '../node/log.js';
 import { writeFileAtomic } from '../node/storage.js';
 import { intArg } from './args.js';
 import { CliError, exitWith, UsageError } from './format.js';
@@ -252,7 +253,7 @@ export function testnetCommand(): Command {
     .option('--keep-going', 'when a node dies, say so and keep the others running (default: stop all, exit 1)')
     .option('--miners <n>', 'pow: how many nodes mine', intArg('--miners', 0, MAX_NODES), 1)
     .option('--block-interval <ms>', 'pow: at least this long between mined blocks', intArg('--block-interval', 0, 3_600_000), 1000)
-    .option('--log-level <level>', "the nodes' --log-level", 'info')
+    .addOption(new Option('--log-level <level>', "the nodes' --log-level").choices([...LOG_LEVELS]).default('info'))
     .addOption(new Option('--ready-timeout <ms>', 'how long each node may take to answer RPC').argParser(intArg('--ready-timeout', 1000, 600_000)).default(60_000).hideHelp())
     .action(async (flags: TestnetFlags) => {
       try {
