@@ -97,9 +97,15 @@ async function runLine(raw: string): Promise<string> {
   if (capture) vars[capture] = r.stdout.trim().split('\n')[0]!;
   if (isVote) {
     expect(r.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
-    // In a block: the account's nonce moved past the vote.
+    // In a block, on every node that stays (the account's nonce moved past the vote there);
+    // the node of a validator being voted out may be cut off by that very block.
     const me = keyOf(org).publicKey;
-    await until(`${org}'s vote in a block`, async () => (await tryCall(org, 'getaccount', [me]))?.nonce > before, 60_000);
+    const leaving = words[3] === 'remove' ? words[4] : null;
+    const stay = [...orgs.keys()].filter((o) => keyOf(o).publicKey !== leaving);
+    await until(`${org}'s vote in a block on ${stay.join(', ')}`, async () => (await Promise.all(stay.map((o) => tryCall(o, 'getaccount', [me])))).every((a) => a?.nonce > before), 60_000);
+    // The validator set that votes follows the authority state one block later.
+    const h = Math.max(...(await Promise.all(stay.map((o) => call(o, 'getblockcount')))));
+    await until(`one more block on ${stay.join(', ')}`, async () => (await Promise.all(stay.map((o) => tryCall(o, 'getblockcount')))).every((x) => x !== null && x > h), 60_000);
   }
   return r.stdout;
 }
