@@ -37,7 +37,7 @@ describe('hostile bft gossip', () => {
       const a = await startValidator(params, k, { peers: [`127.0.0.1:${victim.network.listenPort}`] });
       nodes.push(a);
       const ps = a.network.libp2p.services.pubsub;
-      await until(() => ps.getSubscribers(topic).some((id) => id.toString() === victim.network.peerId), 20_000, 'attacker sees the victim on the bft topic');
+      await until(() => ps.getSubscribers(topic).some((id) => id.toString() === victim.network.peerId), 60_000, 'attacker sees the victim on the bft topic');
       return a;
     };
     const vote = (signer: Key, height: number, signature?: Uint8Array): Vote => {

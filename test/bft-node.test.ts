@@ -121,7 +121,7 @@ describe('equivocation over gossip', () => {
     const h = await startValidator(params, harness, { peers: vs.map((v) => `127.0.0.1:${v.network.listenPort}`) });
     nodes.push(h);
     const topic = vs[0]!.network.protocols.bftTopic!;
-    await until(() => h.network.libp2p.services.pubsub.getSubscribers(topic).length >= 4, 20_000, 'harness on the bft topic');
+    await until(() => h.network.libp2p.services.pubsub.getSubscribers(topic).length >= 4, 60_000, 'harness on the bft topic');
 
     // The harness holds validator 3's key and signs two prevotes for one height and round.
     const liar = keys[3]!;

@@ -246,7 +246,6 @@ export class BftDriver {
     }
     this.waiting = false;
     this.wal.compact(height);
-    const key = this.o.key;
     let m: TendermintMachine;
     try {
       m = this.newMachine(height);
@@ -326,7 +325,11 @@ export class BftDriver {
     const tip = this.chain.tip;
     if (height !== tip.height + 1) throw new ChainError('bft-height', `asked for a proposal at height ${height}, the tip is ${tip.height}`);
     const lastCommit = tip.height >= 1 ? this.commitFor(tip.height, tip.hash) : null;
-    if (tip.height >= 1 && !lastCommit) throw new ChainError('bft-no-commit', `no commit of block ${tip.height} to propose height ${height} with`);
+    if (tip.height >= 1 && !lastCommit) {
+      // Only reachable if the commit got lost (a follower turned validator): wait for it as a restarted validator does.
+      queueMicrotask(() => this.restart('no commit of the tip to propose with'));
+      throw new ChainError('bft-no-commit', `no commit of block ${tip.height} to propose height ${height} with`);
+    }
     const opts = { coinbaseTo: this.o.coinbaseTo ?? this.o.key.publicKey, ...(lastCommit ? { lastCommit } : {}), claimReward: this.engine.claimsReward };
     let t;
     try {
@@ -555,13 +558,12 @@ export class BftDriver {
       // a pause behind): checked against this height's set, which it nearly always equals
       // (a mismatch is ignored, not judged), and passed on once, for the machine to buffer.
       let ahead = false;
-      // A validator waiting for its tip's commit takes the next block from a decision directly.
       if (this.machine && d.height === height && this.machine.step !== 'commit') against = set;
       else if (!this.machine && d.height === tip.height + 1) {
+        // A validator waiting for its tip's commit takes the next block from a decision directly.
         against = set;
         direct = true;
-      }
-      else if (this.machine && d.height === height + 1 && this.machine.step === 'commit' && this.nextDecision !== d.height) {
+      } else if (this.machine && d.height === height + 1 && this.machine.step === 'commit' && this.nextDecision !== d.height) {
         against = set;
         ahead = true;
       } else if (d.height === tip.height && tip.height >= 1 && !this.commitFor(tip.height, tip.hash) && bytesEqual(d.commit.blockId, tip.hash)) {

@@ -30,7 +30,7 @@ export async function startValidators(params: C.ChainParams, keys: Key[], opts: 
     const peers = nodes.map((n) => `127.0.0.1:${n.network.listenPort}`);
     nodes.push(await startValidator(params, k, { peers, ...opts }));
   }
-  await until(() => nodes.every((n) => n.network.ready().length >= nodes.length - 1), 20_000, 'validators connected');
+  await until(() => nodes.every((n) => n.network.ready().length >= nodes.length - 1), 60_000, 'validators connected');
   return nodes;
 }
 
