@@ -14,6 +14,7 @@ import { intArg } from './args.js';
 import { CliError, exitWith, UsageError } from './format.js';
 import { rpcCall } from './rpc-client.js';
 import { CHAINS } from './node.js';
+import { genesisPresets } from '../chain/genesis-file.js';
 import { consortiumGenesis, loadOrCreateValidatorKey } from './validator.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -59,16 +60,15 @@ function chainFor(consensus: Consensus): string {
   if (consensus === 'pow') return 'regtest';
   if (consensus === 'bft') return 'consortium-devnet';
   const preset = `${consensus}-devnet`;
-  if (!CHAINS[preset]) throw new UsageError(`--consensus ${consensus} needs the staking module (no ${preset} chain preset in this build); expected pow or bft`);
+  if (!Object.hasOwn(genesisPresets, preset)) throw new UsageError(`--consensus ${consensus} needs the staking module (no ${preset} chain preset in this build); expected pow or bft`);
   return preset;
 }
 
 async function plan(f: TestnetFlags, dir: string): Promise<Plan> {
   const chain = chainFor(f.consensus);
-  if (!CHAINS[chain]) throw new UsageError(`--consensus ${f.consensus} needs the ${chain} chain preset, which this build lacks; expected pow`);
   if (f.consensus === 'pow') {
     // Regtest work is a few hashes: the interval, not the difficulty, paces the blocks.
-    return { chain, extra: (i) => (i < f.miners ? ['--mine', '--threads', '1', '--block-interval', String(f.blockInterval)] : []) };
+    return { chain, extra: (i) => ['--chain', chain, ...(i < f.miners ? ['--mine', '--threads', '1', '--block-interval', String(f.blockInterval)] : [])] };
   }
   // Voting chains: every node is a validator of equal power, named by its index.
   const keyPath = (i: number) => join(dir, `node-${i}`, 'validator.key');
@@ -87,7 +87,8 @@ async function plan(f: TestnetFlags, dir: string): Promise<Plan> {
     const json = consortiumGenesis(chain, keys.map((k, i) => ({ name: `node-${i}`, publicKey: k.publicKey, power: 1n })), {});
     await writeFileAtomic(genesisPath, JSON.stringify(json, null, 2) + '\n', 0o644);
   }
-  return { chain, extra: (i) => ['--genesis', genesisPath, '--validator-key', keyPath(i)] };
+  // The genesis file names the chain; --chain only where the node has the preset as a choice.
+  return { chain, extra: (i) => [...(CHAINS[chain] ? ['--chain', chain] : []), '--genesis', genesisPath, '--validator-key', keyPath(i)] };
 }
 
 /** Ports of node i: fixed from --base-port, or 0 (ephemeral) with --base-port 0. */
@@ -100,7 +101,6 @@ function portsOf(f: TestnetFlags, i: number): { p2p: number; rpc: number; stratu
 function nodeArgs(f: TestnetFlags, dir: string, p: Plan, i: number, ports: { p2p: number; rpc: number; stratum: number }, peers: string[]): string[] {
   return [
     'node',
-    '--chain', p.chain,
     '--data-dir', join(dir, `node-${i}`),
     '--bind', '127.0.0.1',
     '--p2p-port', String(ports.p2p),
