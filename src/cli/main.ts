@@ -1,29 +1,37 @@
 #!/usr/bin/env node
 // The `hashlane` command. Each command lives in its own module; adding one is one line in
-// COMMANDS (a module exports `register(program)` or a factory returning its Command).
+// COMMANDS, under the command's name (a module exports `register(program)` or a factory
+// returning its Command).
 //
 // Every mistake ends as one line "hashlane <command>: <what was wrong>; expected <what>" on
 // stderr: exit code 2 for usage errors (commander's and UsageError), 1 for failures.
 import { Command, CommanderError } from 'commander';
 import { exitWith, UsageError } from './format.js';
 
-const COMMANDS: ((program: Command) => Promise<unknown>)[] = [
-  async (p) => (await import('./mine.js')).register(p),
-  async (p) => (await import('./bench.js')).register(p),
-  async (p) => p.addCommand((await import('./node.js')).nodeCommand()),
-  async (p) => p.addCommand((await import('./wallet.js')).walletCommand()),
-  async (p) => p.addCommand((await import('./rpc.js')).rpcCommand()),
-  async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
-  async (p) => p.addCommand((await import('./contract.js')).contractCommand()),
-  async (p) => p.addCommand((await import('./swap.js')).swapCommand()),
-];
+const COMMANDS: Record<string, (program: Command) => Promise<unknown>> = {
+  mine: async (p) => (await import('./mine.js')).register(p),
+  bench: async (p) => (await import('./bench.js')).register(p),
+  node: async (p) => p.addCommand((await import('./node.js')).nodeCommand()),
+  wallet: async (p) => p.addCommand((await import('./wallet.js')).walletCommand()),
+  rpc: async (p) => p.addCommand((await import('./rpc.js')).rpcCommand()),
+  modules: async (p) => p.addCommand((await import('./modules.js')).modulesCommand()),
+  contract: async (p) => p.addCommand((await import('./contract.js')).contractCommand()),
+  swap: async (p) => p.addCommand((await import('./swap.js')).swapCommand()),
+  testnet: async (p) => p.addCommand((await import('./testnet.js')).testnetCommand()),
+  genesis: async (p) => p.addCommand((await import('./validator.js')).genesisCommand()),
+  validator: async (p) => p.addCommand((await import('./validator.js')).validatorCommand()),
+};
 
 const program = new Command('hashlane')
   .description('WebAssembly SIMD engine for SHA-256d mining and Ed25519 batch verification')
   .version('0.1.0')
   // `hashlane rpc` passes everything after the method through as parameters (even "-1").
   .enablePositionalOptions();
-for (const add of COMMANDS) await add(program);
+// Only the command asked for is loaded (the node's network stack alone takes a second to
+// import); help, --version and unknown commands load them all to list them.
+const asked = process.argv.slice(2).find((a) => !a.startsWith('-'));
+if (asked !== undefined && Object.hasOwn(COMMANDS, asked)) await COMMANDS[asked]!(program);
+else for (const add of Object.values(COMMANDS)) await add(program);
 
 /** "wallet send" for the send subcommand of wallet. */
 const pathOf = (c: Command): string => {
@@ -53,6 +61,8 @@ function reword(c: Command, message: string): string {
   const text = message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
   const choices = /^option '([^']*)' argument '([^']*)' is invalid\. Allowed choices are (.*?)\.?$/.exec(text);
   if (choices) return `${choices[1]!.split(' ')[0]} ${JSON.stringify(choices[2])} is not allowed; expected one of: ${choices[3]}`;
+  const argChoice = /^command-argument value '([^']*)' is invalid for argument '([^']*)'\. Allowed choices are (.*?)\.?$/.exec(text);
+  if (argChoice) return `<${argChoice[2]}> ${JSON.stringify(argChoice[1])} is not allowed; expected one of: ${argChoice[3]}`;
   const invalid = /is invalid(?: for argument '[^']*')?\.\s+(.*)$/.exec(text);
   if (invalid) return invalid[1]!;
   const plain = text.replace(/\.$/, '');

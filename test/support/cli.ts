@@ -23,6 +23,10 @@ export function cli(args: string[], opts: { env?: Record<string, string | undefi
 }
 
 export interface RunningCli {
+  /** The child's process id (for a test that kills it with another signal). */
+  pid: number;
+  /** Resolves with the exit code once the process has exited by itself or by stop(). */
+  exit: Promise<number | null>;
   output(): string;
   /** Resolves with the first match of `re` in stdout + stderr; rejects after `ms` or when the process exits first. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
@@ -39,6 +43,8 @@ export function startCli(args: string[], opts: { env?: Record<string, string | u
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   return {
+    pid: child.pid ?? 0,
+    exit: exited,
     output: () => out,
     async waitFor(re, ms = 30_000) {
       const end = Date.now() + ms;
