@@ -314,9 +314,9 @@ describe('genesis and params', () => {
     const file = C.genesisJson(params);
     expect(file).toMatchObject({ chain: 'consortium-devnet', chainId: params.chainId, genesisTime: GENESIS_TIME, validators: [{ name: 'org-0', power: '1' }, { name: 'org-1', power: '1' }] });
     const back = C.paramsFromGenesisJson(JSON.stringify(file));
-    // The premine is not part of the file; without it the two differ only there.
-    const noPremine = C.defineParams(params, { premine: [], bftTimeouts: C.consortiumDevnetParams.bftTimeouts });
-    expect(C.toHex(C.blockHash(C.genesisBlock(back).header))).toBe(C.toHex(C.blockHash(C.genesisBlock(noPremine).header)));
+    // The premine travels in the file (base units as decimal strings): the same genesis block.
+    expect(file.premine).toEqual(params.premine.map((a) => ({ publicKey: C.toHex(a.publicKey), amount: a.amount.toString() })));
+    expect(C.toHex(C.blockHash(C.genesisBlock(back).header))).toBe(C.toHex(C.blockHash(C.genesisBlock(params).header)));
     const cases: [unknown, string, RegExp][] = [
       ['{', 'decode-bad-genesis', /not JSON/],
       ['x'.repeat(C.MAX_GENESIS_JSON + 1), 'decode-bad-genesis', /at most/],
@@ -334,6 +334,12 @@ describe('genesis and params', () => {
       [{ ...file, validators: [{ ...file.validators[0], power: '2' }] }, 'bad-params', /power 1/],
       [{ ...file, validators: [file.validators[0], file.validators[0]] }, 'bad-params', /appears twice/],
       [{ ...file, sendAllowlist: 'all' }, 'decode-bad-genesis', /sendAllowlist must be an array/],
+      [{ ...file, premine: {} }, 'decode-bad-genesis', /premine must be an array/],
+      [{ ...file, premine: [{ publicKey: file.validators[0].publicKey, amount: '0' }] }, 'decode-bad-genesis', /premine\[0\].amount must be a positive decimal/],
+      [{ ...file, premine: [{ publicKey: file.validators[0].publicKey, amount: (1n << 64n).toString() }] }, 'decode-bad-genesis', /premine\[0\].amount .*below 2\^64/],
+      [{ ...file, premine: [{ publicKey: 'x', amount: '1' }] }, 'decode-bad-genesis', /premine\[0\].publicKey/],
+      [{ ...file, premine: [{ publicKey: file.validators[0].publicKey, amount: '1', memo: 'x' }] }, 'decode-bad-genesis', /unknown field "memo"/],
+      [{ ...file, premine: [0, 1].map(() => ({ publicKey: file.validators[0].publicKey, amount: (1n << 63n).toString() })) }, 'bad-params', /premine total exceeds/],
     ];
     for (const [input, reason, re] of cases) {
       try {

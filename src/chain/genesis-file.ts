@@ -3,7 +3,12 @@
 //
 //   { "chain": "consortium-devnet", "chainId": <u32>, "genesisTime": <unix s>,
 //     "validators": [{ "name": "org-a", "publicKey": "<hex32>", "power": "1" }],
-//     "sendAllowlist": ["<hex32>"] }                       (sendAllowlist optional)
+//     "sendAllowlist": ["<hex32>"],                        (optional)
+//     "premine": [{ "publicKey": "<hex32>", "amount": "<base units>" }] }   (optional)
+//
+// For pos-devnet / dpos-devnet a validator's power is its genesis self-stake (staking) or
+// self-vote (dpos) in units of the preset's genesisStakePerPower; the premine funds
+// accounts that stake, delegate or vote once the chain runs.
 //
 // Everything else comes from the named preset. The file is input from elsewhere: every
 // field is checked (DecodeError naming the field), unknown fields are refused, and the
@@ -11,7 +16,7 @@
 // set module does not allow, ...).
 import { DecodeError } from './errors.js';
 import { fromHex, toHex } from './hex.js';
-import { bftDevnetParams, consortiumDevnetParams, defineParams, dposDevnetParams, posDevnetParams, type ChainParams, type GenesisValidator } from './params.js';
+import { bftDevnetParams, consortiumDevnetParams, defineParams, dposDevnetParams, MAX_MONEY, posDevnetParams, type ChainParams, type GenesisValidator, type PremineAllocation } from './params.js';
 
 /** Presets a genesis file may name (issue 16 adds pos-devnet / dpos-devnet here). */
 export const genesisPresets: Readonly<Record<string, ChainParams>> = {
@@ -27,12 +32,16 @@ export interface GenesisFile {
   genesisTime: number;
   validators: { name?: string; publicKey: string; power: string }[];
   sendAllowlist?: string[];
+  premine?: { publicKey: string; amount: string }[];
 }
 
 /** Largest genesis file text accepted. */
 export const MAX_GENESIS_JSON = 1 << 20;
-const FIELDS = ['chain', 'chainId', 'genesisTime', 'validators', 'sendAllowlist'];
+const FIELDS = ['chain', 'chainId', 'genesisTime', 'validators', 'sendAllowlist', 'premine'];
 const VALIDATOR_FIELDS = ['name', 'publicKey', 'power'];
+const PREMINE_FIELDS = ['publicKey', 'amount'];
+/** Most premine allocations a genesis file may list (each is a genesis transaction). */
+export const MAX_GENESIS_PREMINE = 4096;
 
 const bad = (message: string): never => {
   throw new DecodeError('decode-bad-genesis', `genesis file: ${message}`);
@@ -80,7 +89,16 @@ export function paramsFromGenesisJson(json: unknown): ChainParams {
     if (!Array.isArray(o.sendAllowlist) || o.sendAllowlist.length > 4096) bad('sendAllowlist must be an array of at most 4096 keys');
     sendAllowlist = (o.sendAllowlist as unknown[]).map((k, i) => key(k, `sendAllowlist[${i}]`));
   }
-  return defineParams(preset, { chainId: o.chainId as number, genesisTime: o.genesisTime as number, validators, ...(sendAllowlist ? { sendAllowlist } : {}) });
+  let premine: PremineAllocation[] | undefined;
+  if (o.premine !== undefined) {
+    if (!Array.isArray(o.premine) || o.premine.length > MAX_GENESIS_PREMINE) bad(`premine must be an array of at most ${MAX_GENESIS_PREMINE} allocations`);
+    premine = (o.premine as unknown[]).map((v, i) => {
+      const e = object(v, `premine[${i}]`, PREMINE_FIELDS);
+      if (typeof e.amount !== 'string' || !/^[1-9][0-9]{0,19}$/.test(e.amount) || BigInt(e.amount) > MAX_MONEY) bad(`premine[${i}].amount must be a positive decimal string of base units below 2^64, got ${JSON.stringify(e.amount)?.slice(0, 40)}`);
+      return { publicKey: key(e.publicKey, `premine[${i}].publicKey`), amount: BigInt(e.amount as string) };
+    });
+  }
+  return defineParams(preset, { chainId: o.chainId as number, genesisTime: o.genesisTime as number, validators, ...(sendAllowlist ? { sendAllowlist } : {}), ...(premine ? { premine } : {}) });
 }
 
 /** The genesis file of `params` (a bft chain built from a preset). */
@@ -94,5 +112,6 @@ export function genesisJson(params: ChainParams): GenesisFile {
     validators: params.validators!.map((v) => ({ ...(v.name !== undefined ? { name: v.name } : {}), publicKey: toHex(v.publicKey), power: v.power.toString() })),
   };
   if (params.sendAllowlist) out.sendAllowlist = params.sendAllowlist.map(toHex);
+  if (params.premine.length) out.premine = params.premine.map((a) => ({ publicKey: toHex(a.publicKey), amount: a.amount.toString() }));
   return out;
 }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { LimitError, parseLimit, type Limits } from '../node/limits.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../node/log.js';
 import { paramsFromGenesisJson } from '../chain/genesis-file.js';
-import { bftDevnetParams, consortiumDevnetParams, defineParams, devnetParams, regtestParams, type ChainParams } from '../chain/params.js';
+import { bftDevnetParams, consortiumDevnetParams, defineParams, devnetParams, dposDevnetParams, posDevnetParams, regtestParams, type ChainParams } from '../chain/params.js';
 import { HashlaneNode, type NodeOptions } from '../node/node.js';
 import { readJson } from '../node/storage.js';
 import { hostPortArg, intArg, keyArg } from './args.js';
@@ -17,6 +17,9 @@ export const CHAINS: Record<string, ChainParams> = {
   regtest: regtestParams,
   'bft-devnet': bftDevnetParams,
   'consortium-devnet': consortiumDevnetParams,
+  // Without --genesis these start as bft-devnet does: one validator, the node's own key, bonded.
+  'pos-devnet': posDevnetParams,
+  'dpos-devnet': dposDevnetParams,
 };
 
 interface NodeFlags {
@@ -103,8 +106,8 @@ export function nodeCommand(): Command {
   return new Command('node')
     .description('run a hashlane full node: chain on LevelDB, libp2p peers (Noise, gossipsub), JSON-RPC, Stratum server, optional miner')
     .option('--data-dir <dir>', 'data directory (a folder per chain inside)', '.hashlane')
-    .addOption(new Option('--chain <name>', 'which chain (bft-devnet: one validator, this node; consortium-devnet: the validators of --genesis)').choices(Object.keys(CHAINS)).default('devnet'))
-    .option('--genesis <file>', 'a bft chain\'s genesis file (JSON from "hashlane genesis": chain, chainId, genesisTime, validators, sendAllowlist)')
+    .addOption(new Option('--chain <name>', 'which chain (bft-devnet: one validator, this node; consortium-devnet: the validators of --genesis; pos-devnet / dpos-devnet: stake / votes choose the validators, the genesis set from --genesis or this node alone)').choices(Object.keys(CHAINS)).default('devnet'))
+    .option('--genesis <file>', 'a bft chain\'s genesis file (JSON from "hashlane genesis": chain, chainId, genesisTime, validators, sendAllowlist, premine)')
     .option('--validator-key <file>', 'bft chains: the validator key, also the P2P identity (default <data-dir>/<chain>/validator.key, created if absent)')
     .option('--chain-id <n>', 'regtest only: another chain id (u32), for a second independent regtest chain (atomic swap tests)', intArg('--chain-id', 1, 0xffffffff))
     .option('--bind <ip>', 'address the peer-to-peer listener binds to', ipArg('--bind'), '0.0.0.0')
@@ -220,7 +223,7 @@ async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
   } else params = f.chainId === undefined ? CHAINS[f.chain]! : defineParams(CHAINS[f.chain]!, { chainId: f.chainId });
   const bft = params.consensus === 'bft';
   if (bft && f.mine) return usage(`--mine with a bft chain (${params.name})`, 'no --mine: validators propose and vote on the blocks, there is nothing to mine');
-  if (!bft && f.validatorKey !== undefined) return usage(`--validator-key with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet or --genesis <file>)');
+  if (!bft && f.validatorKey !== undefined) return usage(`--validator-key with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet, pos-devnet, dpos-devnet or --genesis <file>)');
   const tty = !!process.stdout.isTTY;
   // Not a TTY: one status line every 10 s among the log lines, no escape codes.
   const status = new StatusLine(process.stdout, 10_000);

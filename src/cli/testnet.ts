@@ -23,6 +23,8 @@ type Consensus = (typeof CONSENSUS)[number];
 /** Ports per node: p2p, rpc, stratum. */
 const PORTS_PER_NODE = 3;
 const MAX_NODES = 64;
+/** What a pos/dpos testnet's genesis gives each validator's account besides its stake: 10,000 coins. */
+export const TESTNET_FUNDS = 10_000n * 100_000_000n;
 
 interface TestnetFlags {
   consensus: Consensus;
@@ -84,7 +86,12 @@ async function plan(f: TestnetFlags, dir: string): Promise<Plan> {
       throw new UsageError(`${genesisPath} names ${named.length} validator(s), not the keys of these ${f.nodes} node(s); expected the --nodes of the run that made it, or a new --data-dir`);
     }
   } else {
-    const json = consortiumGenesis(chain, keys.map((k, i) => ({ name: `node-${i}`, publicKey: k.publicKey, power: 1n })), {});
+    // pos/dpos: each validator key is also its operator account, bonded (self-voting) with the
+    // preset's genesis stake and funded, so that stake can move (delegate, redelegate, vote)
+    // and evidence fees be paid from the keys in the data dirs.
+    const funded = f.consensus === 'pos' || f.consensus === 'dpos';
+    const premine = funded ? keys.map((k) => ({ publicKey: k.publicKey, amount: TESTNET_FUNDS })) : [];
+    const json = consortiumGenesis(chain, keys.map((k, i) => ({ name: `node-${i}`, publicKey: k.publicKey, power: 1n })), { premine });
     await writeFileAtomic(genesisPath, JSON.stringify(json, null, 2) + '\n', 0o644);
   }
   // The genesis file names the chain; --chain only where the node has the preset as a choice.
@@ -246,7 +253,7 @@ export async function readTestnet(dataDir: string): Promise<{ consensus: Consens
 export function testnetCommand(): Command {
   return new Command('testnet')
     .description('start N local nodes as child processes wired to each other (validators of one genesis for bft), print one JSON line per node, stop them on Ctrl-C')
-    .addOption(new Option('--consensus <kind>', 'pow: regtest nodes, the first --miners mine; bft: a consortium chain, every node a validator; pos/dpos: the staking presets').choices([...CONSENSUS]).makeOptionMandatory())
+    .addOption(new Option('--consensus <kind>', 'pow: regtest nodes, the first --miners mine; bft: a consortium chain, every node a validator; pos/dpos: pos-devnet / dpos-devnet, every node a validator with a genesis stake (self-vote) of 1000 coins and 10000 more in its account').choices([...CONSENSUS]).makeOptionMandatory())
     .option('--nodes <n>', 'how many nodes', intArg('--nodes', 1, MAX_NODES), 4)
     .option('--data-dir <dir>', 'a folder node-<i> per node inside (and genesis.json for bft); reused on the next run', '.hashlane-testnet')
     .option('--base-port <port>', 'node i listens on p2p base+3i, rpc base+3i+1, stratum base+3i+2; 0: ephemeral ports (see the JSON lines)', intArg('--base-port', 0, 65535), 18400)

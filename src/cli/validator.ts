@@ -10,7 +10,9 @@ import { writeFileAtomic } from '../node/storage.js';
 import { encodeTx, type Transaction } from '../chain/tx.js';
 import { ChainError } from '../chain/errors.js';
 import { genesisJson, genesisPresets, type GenesisFile } from '../chain/genesis-file.js';
-import { withValidators } from '../chain/params.js';
+import { withValidators, type PremineAllocation } from '../chain/params.js';
+import { dposParams, stakingParams } from '../chain/modules/staking/params.js';
+import { formatAmountShort } from '../chain/amount.js';
 import { createAccessVoteTx, createValidatorVoteTx, type SignedTxArgs } from '../chain/modules/bft/builders.js';
 import { amountArg, intArg, keyArg } from './args.js';
 import { DEFAULT_RPC_URL } from './rpc-client.js';
@@ -51,7 +53,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * duplicate keys, powers the set module does not allow...). The default time is now, so
  * that the first block's timestamp follows it and two chains started apart differ.
  */
-export function consortiumGenesis(chain: string, validators: GenesisValidator[], o: { chainId?: number; genesisTime?: number; allow?: Uint8Array[] }): GenesisFile {
+export function consortiumGenesis(chain: string, validators: GenesisValidator[], o: { chainId?: number; genesisTime?: number; allow?: Uint8Array[]; premine?: PremineAllocation[] }): GenesisFile {
   const preset = genesisPresets[chain];
   if (!preset) throw new UsageError(`chain ${chain} has no genesis file; expected one of ${Object.keys(genesisPresets).join(', ')}`);
   try {
@@ -60,6 +62,7 @@ export function consortiumGenesis(chain: string, validators: GenesisValidator[],
         genesisTime: o.genesisTime ?? Math.floor(Date.now() / 1000),
         ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
         ...(o.allow ? { sendAllowlist: o.allow } : {}),
+        ...(o.premine?.length ? { premine: o.premine } : {}),
       }),
     );
   } catch (err) {
@@ -88,9 +91,53 @@ function allowArg(value: string, previous: Uint8Array[] = []): Uint8Array[] {
   return [...previous, new Uint8Array(Buffer.from(value, 'hex'))];
 }
 
+/** `<left>=<amount in coins>` (repeatable): the left side as given, the amount in base units. */
+function coinsArg(flag: string, left: string) {
+  return (value: string, previous: { who: string; amount: bigint }[] = []): { who: string; amount: bigint }[] => {
+    const at = value.lastIndexOf('=');
+    if (at <= 0) throw new InvalidArgumentError(`${flag} ${JSON.stringify(value.slice(0, 80))} is not ${left}=<coins>; expected e.g. ${left}=1000`);
+    return [...previous, { who: value.slice(0, at), amount: amountArg(`${flag} ${value.slice(0, at).slice(0, 20)}`)(value.slice(at + 1)) }];
+  };
+}
+
+/** Base units of stake one unit of genesis power stands for (pos-devnet, dpos-devnet); null for the consortium rule. */
+function stakePerPower(chain: string): bigint | null {
+  const p = genesisPresets[chain]!;
+  if (p.validatorSetModule === 'staking') return stakingParams(p.staking).genesisStakePerPower;
+  if (p.validatorSetModule === 'dpos') return dposParams(p.dpos).genesisStakePerPower;
+  return null;
+}
+
+/** Sets the power of the validators --stake names: stake / genesisStakePerPower, which must divide it. */
+function applyStakes(chain: string, validators: GenesisValidator[], stakes: { who: string; amount: bigint }[]): GenesisValidator[] {
+  const unit = stakePerPower(chain);
+  if (unit === null) throw new UsageError(`--stake with --chain ${chain}; expected --chain pos-devnet or dpos-devnet (the consortium rule gives every validator power 1)`);
+  const out = validators.map((v) => ({ ...v }));
+  const seen = new Set<string>();
+  for (const s of stakes) {
+    if (seen.has(s.who)) throw new UsageError(`--stake ${s.who} is given twice; expected each validator's stake once`);
+    seen.add(s.who);
+    const v = out.find((x) => x.name === s.who);
+    if (!v) throw new UsageError(`--stake ${s.who}=... names no --validator; expected the name of one (${out.map((x) => x.name).join(', ')})`);
+    if (s.amount === 0n || s.amount % unit !== 0n) throw new UsageError(`--stake ${s.who}=${formatAmountShort(s.amount)} is not a positive multiple of ${formatAmountShort(unit)} coins; a genesis validator's stake is its power times the preset's genesisStakePerPower`);
+    v.power = s.amount / unit;
+  }
+  return out;
+}
+
+function premineOf(funds: { who: string; amount: bigint }[]): PremineAllocation[] {
+  return funds.map((f) => {
+    if (!/^[0-9a-fA-F]{64}$/.test(f.who)) throw new UsageError(`--fund ${JSON.stringify(f.who.slice(0, 80))}: not an account; expected a 32-byte public key as 64 hex digits`);
+    if (f.amount === 0n) throw new UsageError(`--fund ${f.who.slice(0, 16)}...=0: expected a positive amount`);
+    return { publicKey: new Uint8Array(Buffer.from(f.who, 'hex')), amount: f.amount };
+  });
+}
+
 interface GenesisFlags {
   chain: string;
   validator?: GenesisValidator[];
+  stake?: { who: string; amount: bigint }[];
+  fund?: { who: string; amount: bigint }[];
   allow?: Uint8Array[];
   chainId?: number;
   genesisTime?: number;
@@ -99,9 +146,11 @@ interface GenesisFlags {
 
 export function genesisCommand(): Command {
   return new Command('genesis')
-    .description('write the genesis file of a consortium chain: its validators (equal power) and, optionally, the accounts allowed to send')
+    .description('write the genesis file of a voting chain: its validators (consortium: equal power; pos/dpos: a genesis self-stake each) and, optionally, funded accounts and the accounts allowed to send')
     .addOption(new Option('--chain <name>', 'the chain preset').choices(Object.keys(genesisPresets)).default('consortium-devnet'))
     .option('--validator <name=pubkey>', 'a validator: a name and the public key "hashlane validator key" printed (repeatable, at least one)', validatorArg)
+    .option('--stake <name=coins>', 'pos-devnet / dpos-devnet: the genesis self-stake (or self-vote) of a validator, a multiple of 1000 coins (default 1000; repeatable)', coinsArg('--stake', 'name'))
+    .option('--fund <pubkey=coins>', 'an account the genesis gives coins to (repeatable), e.g. to stake or delegate with later', coinsArg('--fund', 'pubkey'))
     .option('--allow <pubkey>', 'an account allowed to send transactions (repeatable; with none, anyone may send; validators always may)', allowArg)
     .option('--chain-id <n>', 'the chain id (u32) signatures commit to; default: the preset\'s', intArg('--chain-id', 0, 0xffffffff))
     .option('--genesis-time <unix-seconds>', 'the genesis block time (default: now)', intArg('--genesis-time', 0, 0xffffffff))
@@ -109,12 +158,13 @@ export function genesisCommand(): Command {
     .action(async (f: GenesisFlags) => {
       try {
         if (!f.validator?.length) throw new UsageError('no --validator; expected at least one --validator <name>=<public key>');
-        const json = consortiumGenesis(f.chain, f.validator, { chainId: f.chainId, genesisTime: f.genesisTime, allow: f.allow });
+        const validators = f.stake ? applyStakes(f.chain, f.validator, f.stake) : f.validator;
+        const json = consortiumGenesis(f.chain, validators, { chainId: f.chainId, genesisTime: f.genesisTime, allow: f.allow, premine: premineOf(f.fund ?? []) });
         const text = JSON.stringify(json, null, 2) + '\n';
         if (f.out === undefined) process.stdout.write(text);
         else {
           await writeFileAtomic(resolve(f.out), text, 0o644);
-          console.error(`wrote ${f.out}: ${f.chain}, ${f.validator.length} validator(s)${f.allow ? `, ${f.allow.length} allowed sender(s)` : ''}`);
+          console.error(`wrote ${f.out}: ${f.chain}, ${f.validator.length} validator(s)${f.fund ? `, ${f.fund.length} funded account(s)` : ''}${f.allow ? `, ${f.allow.length} allowed sender(s)` : ''}`);
         }
       } catch (err) {
         exitWith('genesis', err);
