@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
-import { genesisPresets } from '../dist/chain/genesis-file.js';
 import { finalizedAll, startTestnet, until } from './support/testnet.js';
 
-const hasStaking = Object.hasOwn(genesisPresets, 'pos-devnet');
 
 const tmp = mkdtempSync(join(tmpdir(), 'hashlane-testnet-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -67,11 +65,9 @@ describe('hashlane testnet --consensus pow', () => {
   }, 120_000);
 
   it('refuses what it cannot run, in one line', async () => {
-    if (!hasStaking) {
-      const pos = await cli(['testnet', '--consensus', 'pos', '--data-dir', join(tmp, 'pos')]);
-      expect(pos.code).toBe(2);
-      expect(pos.stderr).toMatch(/^hashlane testnet: --consensus pos needs the staking module .*; expected pow or bft\n$/);
-    }
+    const pos = await cli(['testnet', '--consensus', 'pos', '--miners', '2', '--data-dir', join(tmp, 'pos')]);
+    expect(pos.code).toBe(2);
+    expect(pos.stderr).toMatch(/^hashlane testnet: --miners with --consensus pos; expected --consensus pow \(validators, not miners, make the blocks\)\n$/);
     const none = await cli(['testnet', '--data-dir', join(tmp, 'none')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^hashlane testnet: .*--consensus/);
@@ -84,19 +80,6 @@ describe('hashlane testnet --consensus pow', () => {
     expect(many.code).toBe(2);
     expect(many.stderr).toMatch(/--nodes 1000 is out of range; expected an integer in 1\.\.64/);
   }, 60_000);
-});
-
-// With the staking modules in the build (issue 16), pos and dpos run on their presets.
-describe.runIf(hasStaking)('hashlane testnet --consensus pos|dpos', () => {
-  it.each(['pos', 'dpos'])('%s: validators of the staking preset finalize', async (consensus) => {
-    const net = await startTestnet(['--consensus', consensus], { nodes: 2 });
-    try {
-      expect(net.nodes[0]!.cookie).toContain(`${consensus}-devnet`);
-      await finalizedAll(net, 2, undefined, 90_000);
-    } finally {
-      await net.stop();
-    }
-  }, 150_000);
 });
 
 describe('hashlane validator key', () => {
