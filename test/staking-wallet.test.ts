@@ -28,8 +28,9 @@ async function seal(node: HashlaneNode, keys: Key[]): Promise<void> {
   const byKey = new Map(keys.map((k) => [C.toHex(k.pk), k]));
   const lastCommit = chain.height === 0 ? undefined : signCommit(chain.params.chainId, C.lastSet(chain.state)!, byKey, chain.height, chain.tip.hash, C.lastSet(chain.state)!.size);
   const t = C.createBlockTemplate(chain, node.mempool, { coinbaseTo: keys[0].pk, lastCommit });
-  const why = await node.submitBlock(t.block);
-  if (why !== null) throw new Error(`sealed block refused: ${why}`);
+  // Connected as the driver connects a decided block (submitBlock refuses blocks on a bft chain).
+  const res = await chain.addBlock(t.block);
+  if (res.status !== 'connected') throw new Error(`sealed block not connected: ${res.status}`);
 }
 
 async function startOn(preset: C.ChainParams, name: string, premineTo: Uint8Array): Promise<HashlaneNode> {
