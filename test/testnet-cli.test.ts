@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
-import { finalizedAll, startTestnet, until } from './support/testnet.js';
+import { startTestnet, until } from './support/testnet.js';
 
 
 const tmp = mkdtempSync(join(tmpdir(), 'hashlane-testnet-cli-'));
