@@ -31,9 +31,9 @@ export {
 } from './pow/index.js';
 export type { BlockHeader, MineBackend, MineOptions, MineProgress, MineResult, ScanResult, StratumJob, StratumOptions, StratumStats, StratumTransport } from './pow/index.js';
 export { WorkerPool, WorkerJobError, defaultThreads } from './engine/workers.js';
-export { sha256, sha256d, createSha256, sha256Batch, merkleRoot, HasherFinishedError } from './hash/index.js';
+export { sha256, sha256d, createSha256, sha256Batch, sha256Many, merkleRoot, HasherFinishedError } from './hash/index.js';
 // The same calls on an explicit engine (from loadEngine), e.g. to compare the SIMD and scalar builds.
-export { sha256With, sha256dWith, createSha256With, sha256BatchWith, merkleRootWith } from './hash/index.js';
+export { sha256With, sha256dWith, createSha256With, sha256BatchWith, sha256ManyWith, merkleRootWith } from './hash/index.js';
 export type { Sha256Hasher } from './hash/index.js';
 export { ed25519 } from './sig/index.js';
 export type { SignedItem } from './sig/index.js';

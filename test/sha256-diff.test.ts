@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine, type Engine } from '../dist/index.js';
-import { createSha256With, merkleRootWith, sha256BatchWith, sha256dWith, sha256With } from '../dist/hash/index.js';
+import { createSha256With, merkleRootWith, sha256BatchWith, sha256dWith, sha256ManyWith, sha256With } from '../dist/hash/index.js';
 
 const ref = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const refd = (b: Uint8Array) => ref(ref(b));
@@ -99,6 +99,30 @@ describe('sha256 vs node:crypto', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('many messages of mixed lengths (0..300, each padding case) in one call (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { maxLength: 40 }), (msgs) => {
+        const want = new Uint8Array(32 * msgs.length);
+        msgs.forEach((m, i) => want.set(ref(m), 32 * i));
+        for (const e of engines()) expect(sha256ManyWith(e, msgs)).toEqual(want);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('many messages beyond the I/O region go through the arena; bad input is a TypeError', () => {
+    // 3,000 messages of 1..60 bytes plus one of 70,000: larger than the 64 KiB region.
+    const msgs = Array.from({ length: 3000 }, (_, i) => randomBytes(1 + (i % 60)));
+    msgs.push(randomBytes(70_000));
+    for (const e of engines()) {
+      const d = sha256ManyWith(e, msgs);
+      expect(d.length).toBe(32 * msgs.length);
+      for (const i of [0, 1, 59, 2999, 3000]) expect(d.subarray(32 * i, 32 * i + 32)).toEqual(ref(msgs[i]!));
+    }
+    expect(sha256ManyWith(simd, [])).toEqual(new Uint8Array(0));
+    expect(() => sha256ManyWith(simd, [new Uint8Array(1), 'x' as unknown as Uint8Array])).toThrow(TypeError);
   });
 
   it('large batches and merkle trees go through the arena and agree across builds', () => {

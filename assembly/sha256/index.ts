@@ -46,6 +46,18 @@ export function sha256_hashd(p: usize, len: usize, out: usize): void {
 export function sha256_batch(p: usize, n: usize, len: usize, out: usize): void {
   batch(p, n, len, out);
 }
+/**
+ * n messages of any lengths laid end to end at p, the length of message i a u32 at
+ * lens + 4i; digest i at out + 32i. For batches whose lengths differ (state-tree leaves):
+ * one call instead of one per length, each message through the scalar path.
+ */
+export function sha256_many(p: usize, lens: usize, n: usize, out: usize): void {
+  for (let i: usize = 0; i < n; i++) {
+    const len = <usize>load<u32>(lens + (i << 2));
+    hash(p, len, out + (i << 5));
+    p += len;
+  }
+}
 /** n >= 1 leaves of 32 bytes at p, reduced in place; the root is left at p. */
 export function sha256_merkle(p: usize, n: usize): void {
   merkle(p, n);

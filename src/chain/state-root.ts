@@ -7,15 +7,14 @@
 // zero. A proof of one key is its bucket's entries plus 16 siblings.
 //
 // Incremental: writes only mark keys dirty; `root()` rehashes the dirty buckets and their
-// 16 ancestors, level by level, each level in ONE sha256Batch call (equal-length inputs:
-// the engine's 4-lane kernels), leaves grouped by input length the same way.
+// 16 ancestors: the leaves (of any lengths) in ONE sha256Many call, then level by level,
+// each level in ONE sha256Batch call (equal-length inputs: the engine's 4-lane kernels).
 //
 // Bucket balance relies on sha256 spreading keys; a sender who grinds keys into one bucket
 // only makes that bucket's leaf longer to hash (its cost is linear in the entries of that
 // bucket), never changes the root's meaning.
-import { sha256Batch } from '../hash/index.js';
+import { sha256Batch, sha256Many } from '../hash/index.js';
 import { varintSize } from './codec.js';
-import { fromBinKey } from './hex.js';
 
 export const ROOT_DEPTH = 16;
 const BUCKETS = 1 << ROOT_DEPTH;
@@ -23,24 +22,6 @@ const BUCKETS = 1 << ROOT_DEPTH;
 function isZeroAt(a: Uint8Array, off: number): boolean {
   for (let i = 0; i < 32; i++) if (a[off + i] !== 0) return false;
   return true;
-}
-
-/** Groups equal-length messages, hashes each group in one batch call. */
-function hashMany(msgs: Uint8Array[]): Uint8Array[] {
-  const out: Uint8Array[] = new Array(msgs.length);
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < msgs.length; i++) {
-    let g = groups.get(msgs[i].length);
-    if (!g) groups.set(msgs[i].length, (g = []));
-    g.push(i);
-  }
-  for (const [len, idx] of groups) {
-    const packed = new Uint8Array(idx.length * len);
-    for (let k = 0; k < idx.length; k++) packed.set(msgs[idx[k]], k * len);
-    const d = sha256Batch(packed, len);
-    for (let k = 0; k < idx.length; k++) out[idx[k]] = d.subarray(k * 32, k * 32 + 32);
-  }
-  return out;
 }
 
 function writeVarint(buf: Uint8Array, pos: number, v: number): number {
@@ -60,23 +41,49 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
 }
 
 interface Member {
-  ns: string;
-  k: string;
-  /** ns + "/" + k: the bytes the leaf hashes */
+  /** ns + "/" + k: the key the leaf hashes (and sorts by) */
   full: string;
+  /** CompactSize(len full) || full: the key's part of the leaf, encoded once */
+  head: Uint8Array;
+  /** the live value (refreshed whenever the key is dirty, so a clean member's is current) */
+  value: Uint8Array;
+  bucket: number;
+}
+
+/** Index of the first member whose key is >= full (the list is sorted by full). */
+function lowerBound(list: Member[], full: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].full < full) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function encodeHead(full: string): Uint8Array {
+  const head = new Uint8Array(varintSize(full.length) + full.length);
+  const pos = writeVarint(head, 0, full.length);
+  for (let j = 0; j < full.length; j++) head[pos + j] = full.charCodeAt(j);
+  return head;
 }
 
 /**
  * The tree over a key-value map it does not own: the owner calls `touch(ns, key)` on
  * every write (and on every revert) and passes its lookup to `root()`.
+ *
+ * Each bucket keeps its members sorted, with their encoded keys and current values, so a
+ * dirty bucket's leaf is rebuilt from those alone: the cost of a root is the dirty keys'
+ * lookups plus the leaves' bytes, not a sort and a map lookup per entry of every dirty bucket.
  */
 export class StateTree {
   /** levels[d] holds 2^d nodes of 32 bytes; levels[ROOT_DEPTH] are the bucket leaves. */
   private readonly levels: Uint8Array[] = [];
-  /** bucket -> binKeys of the live entries in it */
-  private readonly members = new Map<number, Map<string, Member>>();
-  /** namespace -> key -> bucket, for live keys (per namespace: the key strings the owner hands in keep their hash) */
-  private readonly bucketOf = new Map<string, Map<string, number>>();
+  /** bucket -> its live entries, sorted by full key */
+  private readonly members = new Map<number, Member[]>();
+  /** namespace -> key -> member, for live keys (per namespace: the key strings the owner hands in keep their hash) */
+  private readonly memberOf = new Map<string, Map<string, Member>>();
   /** namespace -> keys written since the last root() */
   private dirty = new Map<string, Set<string>>();
 
@@ -102,83 +109,72 @@ export class StateTree {
   }
 
   private update(dirty: Map<string, Set<string>>, lookup: (ns: string, k: string) => Uint8Array | undefined): void {
-    // 1. buckets of keys not seen before: sha256(full key), batched
-    const fresh: Member[] = [];
+    const dirtyBuckets = new Set<number>();
+    // 1. live members take their new values or leave; keys not seen before need their
+    //    bucket, sha256(full key), batched.
+    const fresh: { of: Map<string, Member>; k: string; full: string; head: Uint8Array; value: Uint8Array }[] = [];
     const freshKeys: Uint8Array[] = [];
     for (const [ns, keys] of dirty) {
-      let of = this.bucketOf.get(ns);
-      if (!of) this.bucketOf.set(ns, (of = new Map()));
+      let of = this.memberOf.get(ns);
+      if (!of) this.memberOf.set(ns, (of = new Map()));
       for (const k of keys) {
-        if (!of.has(k)) {
+        const m = of.get(k);
+        const v = lookup(ns, k);
+        if (m) {
+          dirtyBuckets.add(m.bucket);
+          if (v !== undefined) {
+            m.value = v;
+            continue;
+          }
+          const list = this.members.get(m.bucket)!;
+          list.splice(lowerBound(list, m.full), 1);
+          if (list.length === 0) this.members.delete(m.bucket);
+          of.delete(k);
+        } else if (v !== undefined) {
           const full = ns + '/' + k;
-          fresh.push({ ns, k, full });
-          freshKeys.push(fromBinKey(full));
+          const head = encodeHead(full);
+          fresh.push({ of, k, full, head, value: v });
+          freshKeys.push(head.subarray(head.length - full.length));
         }
+        // neither live before nor now (written, then deleted): its bucket is unchanged
       }
     }
-    const fh = hashMany(freshKeys);
-    const freshOf = new Map<string, Map<string, Member>>();
+    const fh = sha256Many(freshKeys);
     for (let i = 0; i < fresh.length; i++) {
       const f = fresh[i];
-      this.bucketOf.get(f.ns)!.set(f.k, (fh[i][0] << 8) | fh[i][1]);
-      let m = freshOf.get(f.ns);
-      if (!m) freshOf.set(f.ns, (m = new Map()));
-      m.set(f.k, f);
-    }
-    const dirtyBuckets = new Set<number>();
-    for (const [ns, keys] of dirty) {
-      const of = this.bucketOf.get(ns)!;
-      const fr = freshOf.get(ns);
-      for (const k of keys) {
-        const b = of.get(k)!;
-        let m = this.members.get(b);
-        if (lookup(ns, k) !== undefined) {
-          if (!m) this.members.set(b, (m = new Map()));
-          const f = fr?.get(k);
-          if (f) m.set(f.full, f);
-        } else {
-          m?.delete(ns + '/' + k);
-          if (m && m.size === 0) this.members.delete(b);
-          of.delete(k);
-        }
-        dirtyBuckets.add(b);
-      }
+      const bucket = (fh[32 * i] << 8) | fh[32 * i + 1];
+      const m: Member = { full: f.full, head: f.head, value: f.value, bucket };
+      f.of.set(f.k, m);
+      let list = this.members.get(bucket);
+      if (!list) this.members.set(bucket, (list = []));
+      list.splice(lowerBound(list, f.full), 0, m);
+      dirtyBuckets.add(bucket);
     }
     // 2. bucket leaves
     const leafIdx: number[] = [];
     const leafMsgs: Uint8Array[] = [];
     const leaves = this.levels[ROOT_DEPTH];
     for (const b of dirtyBuckets) {
-      const m = this.members.get(b);
-      if (!m) {
+      const list = this.members.get(b);
+      if (!list) {
         leaves.fill(0, b * 32, b * 32 + 32);
         continue;
       }
-      const keys = m.size === 1 ? [...m.keys()] : [...m.keys()].sort();
       let len = 1;
-      const vals: Uint8Array[] = [];
-      for (const k of keys) {
-        const e = m.get(k)!;
-        const v = lookup(e.ns, e.k)!;
-        vals.push(v);
-        len += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
-      }
+      for (const m of list) len += m.head.length + varintSize(m.value.length) + m.value.length;
       const msg = new Uint8Array(len);
       let pos = 1; // msg[0] = 0x00: leaf domain
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i];
-        pos = writeVarint(msg, pos, k.length);
-        for (let j = 0; j < k.length; j++) msg[pos + j] = k.charCodeAt(j);
-        pos += k.length;
-        pos = writeVarint(msg, pos, vals[i].length);
-        msg.set(vals[i], pos);
-        pos += vals[i].length;
+      for (const m of list) {
+        msg.set(m.head, pos);
+        pos = writeVarint(msg, pos + m.head.length, m.value.length);
+        msg.set(m.value, pos);
+        pos += m.value.length;
       }
       leafIdx.push(b);
       leafMsgs.push(msg);
     }
-    const lh = hashMany(leafMsgs);
-    for (let i = 0; i < leafIdx.length; i++) leaves.set(lh[i], leafIdx[i] * 32);
+    const lh = sha256Many(leafMsgs);
+    for (let i = 0; i < leafIdx.length; i++) leaves.set(lh.subarray(32 * i, 32 * i + 32), leafIdx[i] * 32);
     // 3. inner levels, one batch per level
     // Sorted, so each level's parents come out sorted and de-duplicated in one pass.
     let idx = Int32Array.from(dirtyBuckets).sort();

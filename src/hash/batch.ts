@@ -41,6 +41,47 @@ export function sha256BatchWith(e: Engine, messages: Uint8Array, messageLength: 
 }
 
 /**
+ * SHA-256 of N messages of any lengths; returns the N digests concatenated (digest i at
+ * 32i). For batches whose lengths differ, where sha256BatchWith would take one call per
+ * length: one copy into WASM memory (messages, then a u32 length table) and one call.
+ */
+export function sha256ManyWith(e: Engine, messages: readonly Uint8Array[]): Uint8Array {
+  if (!Array.isArray(messages)) throw new TypeError(`messages must be an array of Uint8Array, got ${messages === null ? 'null' : typeof messages}`);
+  const n = messages.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    assertBytes(messages[i], `messages[${i}]`);
+    total += messages[i].length;
+  }
+  if (n === 0) return new Uint8Array(0);
+  if (total > 0xffffffff) throw new RangeError(`the messages hold ${total} bytes; at most 2^32 - 1 in one call`);
+  const k = kernels(e);
+  const lensAt = (total + 3) & ~3;
+  const outAt = (lensAt + 4 * n + 15) & ~15;
+  const size = outAt + 32 * n;
+  const run = (base: number): Uint8Array => {
+    const u8 = view(k);
+    let pos = base;
+    for (let i = 0; i < n; i++) {
+      u8.set(messages[i], pos);
+      pos += messages[i].length;
+    }
+    const lens = new Uint32Array(u8.buffer, base + lensAt, n);
+    for (let i = 0; i < n; i++) lens[i] = messages[i].length;
+    k.many(base, base + lensAt, n, base + outAt);
+    return u8.slice(base + outAt, base + outAt + 32 * n);
+  };
+  if (size <= k.ioSize) return run(k.io);
+  const arena = e.arena;
+  const mark = arena.mark();
+  try {
+    return run(arena.alloc(size, 16));
+  } finally {
+    arena.release(mark);
+  }
+}
+
+/**
  * The Bitcoin merkle root of N >= 1 leaves of 32 bytes (internal byte order, e.g. txids as
  * hashed, not as displayed): parents are SHA-256d(left || right), an odd level repeats its
  * last node. Computed in WASM in place; returns 32 bytes, internal byte order.

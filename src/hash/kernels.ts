@@ -21,6 +21,7 @@ export interface Sha256Kernels {
   readonly update: Fn3;
   readonly final: Fn2;
   readonly batch: (p: number, n: number, len: number, out: number) => void;
+  readonly many: (p: number, lens: number, n: number, out: number) => void;
   readonly merkle: Fn2;
   /** The memory view; replaced when memory grew (growth detaches the old buffer). */
   u8: Uint8Array;
@@ -66,6 +67,7 @@ function bind(e: Engine): Sha256Kernels {
     update: x.sha256_update,
     final: x.sha256_final,
     batch: x.sha256_batch,
+    many: x.sha256_many,
     merkle: x.sha256_merkle,
     u8,
   };
