@@ -43,8 +43,6 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
 interface Member {
   /** ns + "/" + k: the key the leaf hashes (and sorts by) */
   full: string;
-  /** CompactSize(len full) || full: the key's part of the leaf, encoded once */
-  head: Uint8Array;
   /** the live value (refreshed whenever the key is dirty, so a clean member's is current) */
   value: Uint8Array;
   bucket: number;
@@ -62,20 +60,21 @@ function lowerBound(list: Member[], full: string): number {
   return lo;
 }
 
-function encodeHead(full: string): Uint8Array {
-  const head = new Uint8Array(varintSize(full.length) + full.length);
-  const pos = writeVarint(head, 0, full.length);
-  for (let j = 0; j < full.length; j++) head[pos + j] = full.charCodeAt(j);
-  return head;
+function keyBytes(full: string): Uint8Array {
+  const out = new Uint8Array(full.length);
+  for (let j = 0; j < full.length; j++) out[j] = full.charCodeAt(j);
+  return out;
 }
 
 /**
  * The tree over a key-value map it does not own: the owner calls `touch(ns, key)` on
  * every write (and on every revert) and passes its lookup to `root()`.
  *
- * Each bucket keeps its members sorted, with their encoded keys and current values, so a
- * dirty bucket's leaf is rebuilt from those alone: the cost of a root is the dirty keys'
- * lookups plus the leaves' bytes, not a sort and a map lookup per entry of every dirty bucket.
+ * Each bucket keeps its members sorted, with their current values, so a dirty bucket's
+ * leaf is rebuilt from those alone: the cost of a root is the dirty keys' lookups plus the
+ * leaves' bytes, not a sort and a map lookup per entry of every dirty bucket. (The encoded
+ * keys are not kept: a Uint8Array per live key would cost more memory than re-encoding
+ * the few keys of the dirty buckets costs time.)
  */
 export class StateTree {
   /** levels[d] holds 2^d nodes of 32 bytes; levels[ROOT_DEPTH] are the bucket leaves. */
@@ -112,7 +111,7 @@ export class StateTree {
     const dirtyBuckets = new Set<number>();
     // 1. live members take their new values or leave; keys not seen before need their
     //    bucket, sha256(full key), batched.
-    const fresh: { of: Map<string, Member>; k: string; full: string; head: Uint8Array; value: Uint8Array }[] = [];
+    const fresh: { of: Map<string, Member>; k: string; full: string; value: Uint8Array }[] = [];
     const freshKeys: Uint8Array[] = [];
     for (const [ns, keys] of dirty) {
       let of = this.memberOf.get(ns);
@@ -132,9 +131,8 @@ export class StateTree {
           of.delete(k);
         } else if (v !== undefined) {
           const full = ns + '/' + k;
-          const head = encodeHead(full);
-          fresh.push({ of, k, full, head, value: v });
-          freshKeys.push(head.subarray(head.length - full.length));
+          fresh.push({ of, k, full, value: v });
+          freshKeys.push(keyBytes(full));
         }
         // neither live before nor now (written, then deleted): its bucket is unchanged
       }
@@ -143,7 +141,7 @@ export class StateTree {
     for (let i = 0; i < fresh.length; i++) {
       const f = fresh[i];
       const bucket = (fh[32 * i] << 8) | fh[32 * i + 1];
-      const m: Member = { full: f.full, head: f.head, value: f.value, bucket };
+      const m: Member = { full: f.full, value: f.value, bucket };
       f.of.set(f.k, m);
       let list = this.members.get(bucket);
       if (!list) this.members.set(bucket, (list = []));
@@ -161,12 +159,14 @@ export class StateTree {
         continue;
       }
       let len = 1;
-      for (const m of list) len += m.head.length + varintSize(m.value.length) + m.value.length;
+      for (const m of list) len += varintSize(m.full.length) + m.full.length + varintSize(m.value.length) + m.value.length;
       const msg = new Uint8Array(len);
       let pos = 1; // msg[0] = 0x00: leaf domain
       for (const m of list) {
-        msg.set(m.head, pos);
-        pos = writeVarint(msg, pos + m.head.length, m.value.length);
+        const k = m.full;
+        pos = writeVarint(msg, pos, k.length);
+        for (let j = 0; j < k.length; j++) msg[pos + j] = k.charCodeAt(j);
+        pos = writeVarint(msg, pos + k.length, m.value.length);
         msg.set(m.value, pos);
         pos += m.value.length;
       }
