@@ -7,8 +7,9 @@
 // zero. A proof of one key is its bucket's entries plus 16 siblings.
 //
 // Incremental: writes only mark keys dirty; `root()` rehashes the dirty buckets and their
-// 16 ancestors: the leaves (of any lengths) in ONE sha256Many call, then level by level,
-// each level in ONE sha256Batch call (equal-length inputs: the engine's 4-lane kernels).
+// 16 ancestors: the leaves in one sha256Batch call per length shared by at least four of
+// them (the engine's 4-lane kernels) and one sha256Many call for the rest, then level by
+// level, each level in ONE sha256Batch call.
 //
 // Bucket balance relies on sha256 spreading keys; a sender who grinds keys into one bucket
 // only makes that bucket's leaf longer to hash (its cost is linear in the entries of that
@@ -22,6 +23,37 @@ const BUCKETS = 1 << ROOT_DEPTH;
 function isZeroAt(a: Uint8Array, off: number): boolean {
   for (let i = 0; i < 32; i++) if (a[off + i] !== 0) return false;
   return true;
+}
+
+/** Lengths shared by this many messages go through the 4-lane batch kernel; the rest through one scalar call. */
+const LANES = 4;
+
+/** Digest i of `msgs` at 32i: equal-length groups of >= LANES in one batch call each, the others in one call. */
+function hashMany(msgs: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(32 * msgs.length);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < msgs.length; i++) {
+    let g = groups.get(msgs[i].length);
+    if (!g) groups.set(msgs[i].length, (g = []));
+    g.push(i);
+  }
+  const rest: number[] = [];
+  for (const [len, idx] of groups) {
+    if (idx.length < LANES || len === 0) {
+      for (const i of idx) rest.push(i);
+      continue;
+    }
+    const packed = new Uint8Array(idx.length * len);
+    for (let k = 0; k < idx.length; k++) packed.set(msgs[idx[k]], k * len);
+    const d = sha256Batch(packed, len);
+    for (let k = 0; k < idx.length; k++) out.set(d.subarray(32 * k, 32 * k + 32), 32 * idx[k]);
+  }
+  if (rest.length === msgs.length) return sha256Many(msgs);
+  if (rest.length) {
+    const d = sha256Many(rest.map((i) => msgs[i]));
+    for (let k = 0; k < rest.length; k++) out.set(d.subarray(32 * k, 32 * k + 32), 32 * rest[k]);
+  }
+  return out;
 }
 
 function writeVarint(buf: Uint8Array, pos: number, v: number): number {
@@ -137,7 +169,7 @@ export class StateTree {
         // neither live before nor now (written, then deleted): its bucket is unchanged
       }
     }
-    const fh = sha256Many(freshKeys);
+    const fh = hashMany(freshKeys);
     for (let i = 0; i < fresh.length; i++) {
       const f = fresh[i];
       const bucket = (fh[32 * i] << 8) | fh[32 * i + 1];
@@ -173,7 +205,7 @@ export class StateTree {
       leafIdx.push(b);
       leafMsgs.push(msg);
     }
-    const lh = sha256Many(leafMsgs);
+    const lh = hashMany(leafMsgs);
     for (let i = 0; i < leafIdx.length; i++) leaves.set(lh.subarray(32 * i, 32 * i + 32), leafIdx[i] * 32);
     // 3. inner levels, one batch per level
     // Sorted, so each level's parents come out sorted and de-duplicated in one pass.
