@@ -1,5 +1,5 @@
 // `hashlane node` on bft chains: the flags (--chain bft-devnet|consortium-devnet, --genesis,
-// --validator-key, --bft-timeouts), the refusals (--mine, hostile timeouts), the
+// --validator-key, --bft-timeouts), the refusals (--mine, --web, hostile timeouts), the
 // validator key file, and a running node's RPC.
 import { mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,8 @@ describe('hashlane node on bft chains', () => {
     const d = await tmp();
     const bad: [string[], RegExp][] = [
       [['node', '--chain', 'bft-devnet', '--mine', '--data-dir', d], /^hashlane node: --mine with a bft chain \(bft-devnet\); expected no --mine/m],
+      [['node', '--chain', 'bft-devnet', '--web', '--data-dir', d], /^hashlane node: --web with a bft chain \(bft-devnet\); expected no --web: the web page mines proof-of-work blocks/m],
+      [['node', '--chain', 'pos-devnet', '--web', '--data-dir', d], /^hashlane node: --web with a bft chain \(pos-devnet\)/m],
       [['node', '--chain', 'regtest', '--bft-timeouts', '300,300,300,100', '--data-dir', d], /^hashlane node: --bft-timeouts with --chain regtest; expected a bft chain/m],
       [['node', '--chain', 'consortium-devnet', '--data-dir', d], /^hashlane node: --chain consortium-devnet without --genesis; expected --genesis <file>/m],
       [['node', '--chain', 'regtest', '--validator-key', join(d, 'k'), '--data-dir', d], /^hashlane node: --validator-key with --chain regtest; expected a bft chain/m],

@@ -226,6 +226,7 @@ async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
   } else params = f.chainId === undefined ? CHAINS[f.chain]! : defineParams(CHAINS[f.chain]!, { chainId: f.chainId });
   const bft = params.consensus === 'bft';
   if (bft && f.mine) return usage(`--mine with a bft chain (${params.name})`, 'no --mine: validators propose and vote on the blocks, there is nothing to mine');
+  if (bft && f.web) return usage(`--web with a bft chain (${params.name})`, 'no --web: the web page mines proof-of-work blocks, and a bft chain has none (its state is on RPC)');
   if (!bft && f.bftTimeouts !== undefined) return usage(`--bft-timeouts with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet, pos-devnet, dpos-devnet or --genesis <file>)');
   if (!bft && f.validatorKey !== undefined) return usage(`--validator-key with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet, pos-devnet, dpos-devnet or --genesis <file>)');
   const tty = !!process.stdout.isTTY;
