@@ -14,7 +14,7 @@
 //   h -> tip height u64                                  s -> height u64 | keys that signed the tip's LastCommit
 //   e|height u64 BE|round u32|type u8|key -> offence seen  E|height u64 BE -> offence keys of that vote height (pruning)
 //   f -> first height of c's membership u64 (absent: 1)
-//   R -> head u64 | tail u64 of the retired sets   r|seq u64 BE -> first height u64 | members (key 32 | power u64)*
+//   R -> head u64 | tail u64 of the retired sets   r|seq u64 BE -> first height u64 | count | (key 32 | power u64)*
 // endBlock rotates: l := c; c := c.nextWith(setModule.members()) (same members: c.next()).
 // Evidence is judged against the members of its own vote height (set-history.ts): a
 // validator that equivocated and then left the set is still caught.

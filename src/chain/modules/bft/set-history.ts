@@ -50,8 +50,8 @@ function range(get: Get): { head: number; tail: number } {
   return v ? { head: readU64(v, 0), tail: readU64(v, 8) } : { head: 0, tail: 0 };
 }
 
-function writeRange(set: Put, head: number, tail: number): void {
-  set(RANGE, head === tail ? undefined : new Writer(16).u64(BigInt(head), 'head').u64(BigInt(tail), 'tail').finish());
+function writeRange(put: Put, head: number, tail: number): void {
+  put(RANGE, head === tail ? undefined : new Writer(16).u64(BigInt(head), 'head').u64(BigInt(tail), 'tail').finish());
 }
 
 /** First height of entry `seq` (its first 8 bytes; the members are not decoded). */
@@ -78,22 +78,22 @@ function decodeMembers(v: Uint8Array): BftValidator[] {
  * At the end of block `height`: `retiring` (in force since currentFrom) gives way to a
  * set with other members from height + 1.
  */
-export function retire(get: Get, set: Put, retiring: ValidatorSet, height: number): void {
+export function retire(get: Get, put: Put, retiring: ValidatorSet, height: number): void {
   const { head, tail } = range(get);
   const vs = retiring.validators;
   const w = new Writer(16 + vs.length * 40).u64(BigInt(currentFrom(get)), 'from').varint(vs.length, 'count');
   for (const v of vs) w.fixed(v.publicKey, 32, 'key').u64(v.power, 'power');
-  set(entryKey(tail), w.finish());
-  writeRange(set, head, tail + 1);
-  set(FROM, u64(height + 1));
+  put(entryKey(tail), w.finish());
+  writeRange(put, head, tail + 1);
+  put(FROM, u64(height + 1));
 }
 
 /** Drops the entries whose last height is below `oldest` (no later block accepts evidence of it). */
-export function prune(get: Get, set: Put, oldest: number): void {
+export function prune(get: Get, put: Put, oldest: number): void {
   const { head, tail } = range(get);
   let h = head;
-  while (h < tail && lastOf(get, h, tail) < oldest) set(entryKey(h++), undefined);
-  if (h !== head) writeRange(set, h, tail);
+  while (h < tail && lastOf(get, h, tail) < oldest) put(entryKey(h++), undefined);
+  if (h !== head) writeRange(put, h, tail);
 }
 
 /**
