@@ -1,11 +1,15 @@
-// hashlane testnet on proof of work (what needs no validators), its failure handling, and
-// the two commands a consortium starts with: validator key and genesis.
+// hashlane testnet on proof of work (what needs no validators), its failure handling,
+// --bft-timeouts passed to every node of a bft testnet, and the two commands a consortium
+// starts with: validator key and genesis.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
-import { startTestnet, until } from './support/testnet.js';
+import { paramsFromGenesisJson } from '../dist/chain/genesis-file.js';
+import * as C from '../dist/chain/index.js';
+import { ready } from '../dist/index.js';
+import { finalizedAll, samePrefix, startTestnet, until } from './support/testnet.js';
 
 
 const tmp = mkdtempSync(join(tmpdir(), 'hashlane-testnet-cli-'));
@@ -80,6 +84,35 @@ describe('hashlane testnet --consensus pow', () => {
     expect(many.code).toBe(2);
     expect(many.stderr).toMatch(/--nodes 1000 is out of range; expected an integer in 1\.\.64/);
   }, 60_000);
+});
+
+describe('hashlane testnet --bft-timeouts', () => {
+  it('refuses it on proof of work and hostile values, with exit code 2', async () => {
+    const pow = await cli(['testnet', '--consensus', 'pow', '--bft-timeouts', '300,300,300,100', '--data-dir', join(tmp, 'pow-t')]);
+    expect(pow.code).toBe(2);
+    expect(pow.stderr).toMatch(/^hashlane testnet: --bft-timeouts with --consensus pow; expected --consensus bft, pos or dpos/);
+    const bad = await cli(['testnet', '--consensus', 'bft', '--bft-timeouts', '300,300,300,5', '--data-dir', join(tmp, 'bad-t')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^hashlane testnet: --bft-timeouts "300,300,300,5": commit 5 ms is out of range; expected four integers of milliseconds/);
+  }, 60_000);
+
+  it('passes the timeouts to every node; the chain (genesis) is the same and it finalizes', async () => {
+    const net = await startTestnet(['--consensus', 'bft', '--bft-timeouts', '300,300,300,100'], { nodes: 2 });
+    try {
+      const chainT = C.consortiumDevnetParams.bftTimeouts!;
+      for (const i of [0, 1]) expect((await net.call(i, 'getconsensusstate')).timeouts, `node ${i}`).toEqual({ ...chainT, propose: 300, prevote: 300, precommit: 300, commit: 100 });
+      // The genesis hash is the genesis file's, flag or not: timeouts are not consensus.
+      await ready();
+      const params = paramsFromGenesisJson(JSON.parse(readFileSync(join(net.dir, 'genesis.json'), 'utf8')));
+      expect(await net.call(0, 'getblockhash', [0])).toBe(C.toDisplayHex(C.blockHash(C.genesisBlock(params).header)));
+      const infos = await finalizedAll(net, 3, undefined, 60_000);
+      await samePrefix(net, Math.min(...infos.map((x) => x!.finalized)));
+      const saved = JSON.parse(readFileSync(join(net.dir, 'testnet.json'), 'utf8')) as { nodes: { args: string[] }[] };
+      for (const n of saved.nodes) expect(n.args.join(' ')).toContain('--bft-timeouts 300,300,300,100');
+    } finally {
+      await net.stop();
+    }
+  }, 120_000);
 });
 
 describe('hashlane validator key', () => {

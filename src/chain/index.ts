@@ -75,7 +75,7 @@ export type { StakingKeeper, ValidatorRecord, DposKeeper, DposParams, GenesisSta
 export { engineFor, validatorSetModules, type ValidatorSetModuleEntry } from './engines.js';
 export { authority, AuthorityKind, queryMembers, passes, MAX_OPEN_PROPOSALS, MAX_VOTES_PER_MEMBER, PROPOSAL_TTL } from './modules/authority/index.js';
 export type { AuthorityKeeper, Member, Proposal as AuthorityProposal, VoteBody } from './modules/authority/index.js';
-export { BftKind, BFT_NAMESPACE, bftHeight, commitFromJson, commitToJson, createBftModule, currentSet, lastSet, VerifiedCommits } from './modules/bft/index.js';
+export { BftKind, BFT_NAMESPACE, bftHeight, commitFromJson, commitToJson, createBftModule, currentSet, lastSet, retiredSetCount, validatorsAtHeight, VerifiedCommits } from './modules/bft/index.js';
 export type { BftKeeper, BftModuleOptions } from './modules/bft/index.js';
 export { createAccessVoteTx, createEvidenceTx, createLastCommitTx, createValidatorVoteTx } from './modules/bft/builders.js';
 export { genesisJson, genesisPresets, paramsFromGenesisJson, MAX_GENESIS_JSON, type GenesisFile } from './genesis-file.js';

@@ -35,3 +35,41 @@ export function amountArg(name: string, decimals = DEFAULT_DECIMALS) {
     }
   };
 }
+
+/** The base round timeouts `--bft-timeouts` sets (ms); the per-round increases stay the chain's. */
+export interface BftTimeoutsFlag {
+  propose: number;
+  prevote: number;
+  precommit: number;
+  commit: number;
+}
+
+export const BFT_TIMEOUT_MIN = 10;
+export const BFT_TIMEOUT_MAX = 600_000;
+const BFT_TIMEOUT_FIELDS = ['propose', 'prevote', 'precommit', 'commit'] as const;
+
+/**
+ * `--bft-timeouts <propose,prevote,precommit,commit>`: four integers of ms, each in
+ * BFT_TIMEOUT_MIN..BFT_TIMEOUT_MAX (below 10 ms a round cannot gather votes over a network;
+ * above 10 min a stalled round would hold the chain for longer than anyone waits).
+ */
+export function bftTimeoutsArg(name = '--bft-timeouts') {
+  const expected = `four integers of milliseconds propose,prevote,precommit,commit, each in ${BFT_TIMEOUT_MIN}..${BFT_TIMEOUT_MAX} (e.g. 3000,1000,1000,1000)`;
+  return (value: string): BftTimeoutsFlag => {
+    const shown = JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+    const parts = value.length > 64 ? [] : value.split(',');
+    if (parts.length !== BFT_TIMEOUT_FIELDS.length) throw new InvalidArgumentError(`${name} ${shown} is not four values; expected ${expected}`);
+    const out = {} as BftTimeoutsFlag;
+    parts.forEach((p, i) => {
+      const field = BFT_TIMEOUT_FIELDS[i]!;
+      if (!/^[0-9]{1,7}$/.test(p)) throw new InvalidArgumentError(`${name} ${shown}: ${field} ${JSON.stringify(p.slice(0, 20))} is not an integer; expected ${expected}`);
+      const n = Number(p);
+      if (n < BFT_TIMEOUT_MIN || n > BFT_TIMEOUT_MAX) throw new InvalidArgumentError(`${name} ${shown}: ${field} ${n} ms is out of range; expected ${expected}`);
+      out[field] = n;
+    });
+    return out;
+  };
+}
+
+/** The flag's value as `hashlane node` takes it (testnet passes it on to every node). */
+export const formatBftTimeouts = (t: BftTimeoutsFlag): string => BFT_TIMEOUT_FIELDS.map((f) => t[f]).join(',');

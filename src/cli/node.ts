@@ -8,8 +8,9 @@ import { createLogger, isLogLevel, LOG_LEVELS } from '../node/log.js';
 import { paramsFromGenesisJson } from '../chain/genesis-file.js';
 import { bftDevnetParams, consortiumDevnetParams, defineParams, devnetParams, dposDevnetParams, posDevnetParams, regtestParams, type ChainParams } from '../chain/params.js';
 import { HashlaneNode, type NodeOptions } from '../node/node.js';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../bft/machine.js';
 import { readJson } from '../node/storage.js';
-import { hostPortArg, intArg, keyArg } from './args.js';
+import { bftTimeoutsArg, hostPortArg, intArg, keyArg, type BftTimeoutsFlag } from './args.js';
 import { exitWith, LogLines, StatusLine } from './format.js';
 
 export const CHAINS: Record<string, ChainParams> = {
@@ -53,6 +54,7 @@ interface NodeFlags {
   chainId?: number;
   genesis?: string;
   validatorKey?: string;
+  bftTimeouts?: BftTimeoutsFlag;
   web?: boolean;
   webPort: number;
   blockInterval?: number;
@@ -109,6 +111,7 @@ export function nodeCommand(): Command {
     .addOption(new Option('--chain <name>', 'which chain (bft-devnet: one validator, this node; consortium-devnet: the validators of --genesis; pos-devnet / dpos-devnet: stake / votes choose the validators, the genesis set from --genesis or this node alone)').choices(Object.keys(CHAINS)).default('devnet'))
     .option('--genesis <file>', 'a bft chain\'s genesis file (JSON from "hashlane genesis": chain, chainId, genesisTime, validators, sendAllowlist, premine)')
     .option('--validator-key <file>', 'bft chains: the validator key, also the P2P identity (default <data-dir>/<chain>/validator.key, created if absent)')
+    .option('--bft-timeouts <propose,prevote,precommit,commit>', "bft chains: this node's round timeouts propose,prevote,precommit,commit in ms (each 10..600000; commit is the pause after a block). Local, like CometBFT's config: the genesis and the other nodes are unaffected; the per-round increases stay the chain's", bftTimeoutsArg())
     .option('--chain-id <n>', 'regtest only: another chain id (u32), for a second independent regtest chain (atomic swap tests)', intArg('--chain-id', 1, 0xffffffff))
     .option('--bind <ip>', 'address the peer-to-peer listener binds to', ipArg('--bind'), '0.0.0.0')
     .option('--p2p-port <port>', 'peer-to-peer TCP port (libp2p; a WebSocket listener opens on a free port beside it)', intArg('--p2p-port', 0, 65535), 17421)
@@ -223,6 +226,8 @@ async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
   } else params = f.chainId === undefined ? CHAINS[f.chain]! : defineParams(CHAINS[f.chain]!, { chainId: f.chainId });
   const bft = params.consensus === 'bft';
   if (bft && f.mine) return usage(`--mine with a bft chain (${params.name})`, 'no --mine: validators propose and vote on the blocks, there is nothing to mine');
+  if (bft && f.web) return usage(`--web with a bft chain (${params.name})`, 'no --web: the web page mines proof-of-work blocks, and a bft chain has none (its state is on RPC)');
+  if (!bft && f.bftTimeouts !== undefined) return usage(`--bft-timeouts with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet, pos-devnet, dpos-devnet or --genesis <file>)');
   if (!bft && f.validatorKey !== undefined) return usage(`--validator-key with --chain ${params.name}`, 'a bft chain (--chain bft-devnet, consortium-devnet, pos-devnet, dpos-devnet or --genesis <file>)');
   const tty = !!process.stdout.isTTY;
   // Not a TTY: one status line every 10 s among the log lines, no escape codes.
@@ -282,6 +287,8 @@ async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
     minerAddress: f.minerAddress ?? fromWallet ?? undefined,
     blockIntervalMs: f.blockInterval,
     ...(bft ? { validatorKeyPath: resolve(f.validatorKey ?? join(f.dataDir, params.name, 'validator.key')) } : {}),
+    // The driver's options, never the params: the params are the chain everyone shares.
+    ...(f.bftTimeouts ? { bftTimeouts: withBaseTimeouts(params.bftTimeouts ?? DEFAULT_TIMEOUTS, f.bftTimeouts) } : {}),
   };
   const node = await HashlaneNode.start(opts);
   let web: { url: string; close(): Promise<void> } | null = null;
@@ -319,6 +326,10 @@ async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
       `${s.stratumPort ? `, stratum+tcp://${hostOf(f.stratumBind)}:${s.stratumPort}` : ''}${web ? `, web ${web.url}` : ''}` +
       `${node.miner ? `, mining with ${opts.threads} thread(s)` : ''}`,
   );
+  if (opts.bftTimeouts) {
+    const t = opts.bftTimeouts;
+    log(`bft timeouts (--bft-timeouts, this node only): propose ${t.propose} ms, prevote ${t.prevote} ms, precommit ${t.precommit} ms, commit ${t.commit} ms`);
+  }
   if (node.miner) {
     const to = Buffer.from(node.minerAddress).toString('hex');
     if (f.minerAddress) log(`block rewards go to ${to} (--miner-address)`);
@@ -334,6 +345,11 @@ async function runNode(f: NodeFlags, chainGiven = true): Promise<void> {
     return `height ${st.height} | ${formatRate(st.hashesPerSecond)} | peers ${st.peers} | mempool ${st.mempool}${st.stratumPort && node.stratum!.clientCount ? ` | stratum ${node.stratum!.clientCount}` : ''}${web ? ` | web ${web.url}` : ''}`;
   };
   timer = f.status ? setInterval(() => status.update(line()), tty ? 1000 : 10_000) : null;
+}
+
+/** The chain's timeouts with the four base values of --bft-timeouts (the per-round deltas stay). */
+export function withBaseTimeouts(chain: Timeouts, flag: BftTimeoutsFlag): Timeouts {
+  return { ...chain, propose: flag.propose, prevote: flag.prevote, precommit: flag.precommit, commit: flag.commit };
 }
 
 /** Adds this command to the `hashlane` program (src/cli/main.ts). */

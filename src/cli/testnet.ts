@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { LOG_LEVELS } from '../node/log.js';
 import { writeFileAtomic } from '../node/storage.js';
-import { intArg } from './args.js';
+import { bftTimeoutsArg, formatBftTimeouts, intArg, type BftTimeoutsFlag } from './args.js';
 import { CliError, exitWith, UsageError } from './format.js';
 import { rpcCall } from './rpc-client.js';
 import { CHAINS } from './node.js';
@@ -35,6 +35,7 @@ interface TestnetFlags {
   blockInterval: number;
   logLevel: string;
   readyTimeout: number;
+  bftTimeouts?: BftTimeoutsFlag;
 }
 
 /** What `hashlane testnet` prints per node (one JSON line) and keeps in <data-dir>/testnet.json. */
@@ -92,7 +93,9 @@ async function plan(f: TestnetFlags, dir: string): Promise<Plan> {
     await writeFileAtomic(genesisPath, JSON.stringify(json, null, 2) + '\n', 0o644);
   }
   // The genesis file names the chain; --chain only where the node has the preset as a choice.
-  return { chain, extra: (i) => [...(CHAINS[chain] ? ['--chain', chain] : []), '--genesis', genesisPath, '--validator-key', keyPath(i)] };
+  // Timeouts are each node's own setting (not in the genesis): every node gets the same.
+  const timeouts = f.bftTimeouts ? ['--bft-timeouts', formatBftTimeouts(f.bftTimeouts)] : [];
+  return { chain, extra: (i) => [...(CHAINS[chain] ? ['--chain', chain] : []), '--genesis', genesisPath, '--validator-key', keyPath(i), ...timeouts] };
 }
 
 /** Ports of node i: fixed from --base-port, or 0 (ephemeral) with --base-port 0. */
@@ -156,6 +159,7 @@ async function runTestnet(f: TestnetFlags): Promise<void> {
   if (f.basePort !== 0 && f.basePort < 1024) throw new UsageError(`--base-port ${f.basePort} is a privileged port; expected 1024..65535, or 0 for ephemeral ports`);
   if (f.basePort + PORTS_PER_NODE * f.nodes - 1 > 65535) throw new UsageError(`--base-port ${f.basePort} with --nodes ${f.nodes} runs past port 65535; expected a base port <= ${65536 - PORTS_PER_NODE * f.nodes}`);
   if (f.consensus !== 'pow' && f.miners !== 1) throw new UsageError(`--miners with --consensus ${f.consensus}; expected --consensus pow (validators, not miners, make the blocks)`);
+  if (f.consensus === 'pow' && f.bftTimeouts) throw new UsageError('--bft-timeouts with --consensus pow; expected --consensus bft, pos or dpos (proof of work has no rounds)');
   if (f.miners > f.nodes) throw new UsageError(`--miners ${f.miners} is more than --nodes ${f.nodes}; expected at most ${f.nodes}`);
   const dir = resolve(f.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -257,6 +261,7 @@ export function testnetCommand(): Command {
     .option('--keep-going', 'when a node dies, say so and keep the others running (default: stop all, exit 1)')
     .option('--miners <n>', 'pow: how many nodes mine', intArg('--miners', 0, MAX_NODES), 1)
     .option('--block-interval <ms>', 'pow: at least this long between mined blocks', intArg('--block-interval', 0, 3_600_000), 1000)
+    .option('--bft-timeouts <propose,prevote,precommit,commit>', "bft/pos/dpos: every node's --bft-timeouts (ms, each 10..600000; local to the nodes, not in the genesis)", bftTimeoutsArg())
     .addOption(new Option('--log-level <level>', "the nodes' --log-level").choices([...LOG_LEVELS]).default('info'))
     .addOption(new Option('--ready-timeout <ms>', 'how long each node may take to answer RPC').argParser(intArg('--ready-timeout', 1000, 600_000)).default(60_000).hideHelp())
     .action(async (flags: TestnetFlags) => {

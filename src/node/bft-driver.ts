@@ -95,6 +95,8 @@ export interface ConsensusState {
   /** Hex key of the round's proposer. */
   proposer: string;
   lockedRound: number;
+  /** The round timeouts this node runs with (ms): local configuration, not consensus. */
+  timeouts: Timeouts;
 }
 
 const COMMITS_FILE = 'bft-commits.bin';
@@ -206,6 +208,7 @@ export class BftDriver {
       validator: set.indexOf(this.o.key.publicKey) >= 0,
       proposer: toHex(set.proposerAt(round).publicKey),
       lockedRound: m?.locked.round ?? -1,
+      timeouts: { ...this.timeouts },
     };
   }
 

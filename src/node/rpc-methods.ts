@@ -411,7 +411,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     },
   });
   rpc.register('getconsensusstate', {
-    help: 'getconsensusstate — the height being decided, its round and step, whether this node votes, the round\'s proposer',
+    help: 'getconsensusstate — the height being decided, its round and step, whether this node votes, the round\'s proposer, the round timeouts this node runs with (ms)',
     params: [],
     handler: () => bftOnly('getconsensusstate').state(),
   });

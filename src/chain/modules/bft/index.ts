@@ -13,20 +13,25 @@
 //   c -> the set of the next height (with priorities)   l -> the set that sealed the tip
 //   h -> tip height u64                                  s -> height u64 | keys that signed the tip's LastCommit
 //   e|height u64 BE|round u32|type u8|key -> offence seen  E|height u64 BE -> offence keys of that vote height (pruning)
+//   f -> first height of c's membership u64 (absent: 1)
+//   R -> head u64 | tail u64 of the retired sets   r|seq u64 BE -> first height u64 | count | (key 32 | power u64)*
 // endBlock rotates: l := c; c := c.nextWith(setModule.members()) (same members: c.next()).
+// Evidence is judged against the members of its own vote height (set-history.ts): a
+// validator that equivocated and then left the set is still caught.
 import { readCommit, verifyCommit, writeCommit, type BatchVerifier, type Commit } from '../../../bft/commit.js';
 import { checkEvidence, readEvidence, writeEvidence, type Evidence } from '../../../bft/evidence.js';
 import type { Vote } from '../../../bft/messages.js';
-import { ValidatorSet } from '../../../bft/validators.js';
+import { ValidatorSet, type BftValidator } from '../../../bft/validators.js';
 import { sha256 } from '../../../hash/index.js';
 import { ed25519 } from '../../../sig/index.js';
 import { Reader, Writer } from '../../codec.js';
 import type { ValidatorSetKeeper } from '../../consensus.js';
 import { DecodeError, ValidationError } from '../../errors.js';
-import { binKey, fromBinKey, fromHex, toHex } from '../../hex.js';
+import { binKey, bytesEqual, fromBinKey, fromHex, toHex } from '../../hex.js';
 import type { ChainModule, KindSpec, StateQuery } from '../../module.js';
 import type { ChainParams } from '../../params.js';
 import type { Transaction } from '../../tx.js';
+import { currentFrom, prune, retire, retiredAt, retiredCount } from './set-history.js';
 
 export const BftKind = { LastCommit: 0x40, Evidence: 0x41 } as const;
 export const BFT_NAMESPACE = 'bft';
@@ -144,6 +149,23 @@ export function bftHeight(q: Pick<StateQuery, 'read'>): number {
   return h;
 }
 
+/**
+ * Members and powers of the set that voted on `height` as the state `q` keeps them (null:
+ * above the next height, height 0, or older than the kept history; evidenceMaxAge reaches
+ * no further back).
+ */
+export function validatorsAtHeight(q: Pick<StateQuery, 'read'>, height: number): BftValidator[] | null {
+  const get: Get = (k) => q.read(BFT_NAMESPACE, k);
+  if (!Number.isSafeInteger(height) || height < 1 || height > bftHeight(q) + 1) return null;
+  if (height >= currentFrom(get)) return readSet(get, K.cur)?.validators.slice() ?? null;
+  return retiredAt(get, height)?.validators ?? null;
+}
+
+/** How many past sets the state keeps for evidence (at most evidenceMaxAge). */
+export function retiredSetCount(q: Pick<StateQuery, 'read'>): number {
+  return retiredCount((k) => q.read(BFT_NAMESPACE, k));
+}
+
 function readSigners(get: Get): { height: number; keys: Uint8Array[] } | null {
   const v = get(K.signers);
   if (!v) return null;
@@ -180,20 +202,26 @@ function isZero(b: Uint8Array): boolean {
   return true;
 }
 
+/** A validator's power in the set that voted on `height` (0: not a member), while `height` is within the kept history. */
+function powerAt(get: Get, height: number, key: Uint8Array): bigint {
+  if (height >= currentFrom(get)) return readSet(get, K.cur)?.powerOf(key) ?? 0n;
+  const old = retiredAt(get, height);
+  return old?.validators.find((v) => bytesEqual(v.publicKey, key))?.power ?? 0n;
+}
+
 /**
  * The stateful rules of evidence at block `height` (the same at mempool admission and in
- * blocks): not from the future, not older than evidenceMaxAge, a validator of the current
- * sets, an offence not punished before. Returns the offence's state key.
+ * blocks): not from the future, not older than evidenceMaxAge, a validator of the set that
+ * voted on the evidence's height (with power there), an offence not punished before.
+ * Returns the offence's state key.
  */
 function checkOffence(get: Get, params: ChainParams, height: number, e: Evidence): string {
   const { a } = e;
   const maxAge = params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE;
   if (a.height > height) fail('bft-evidence-future', `evidence votes are for height ${a.height}, above the block height ${height}`);
   if (height - a.height > maxAge) fail('bft-evidence-too-old', `evidence votes are for height ${a.height}; at height ${height} only heights >= ${height - maxAge} are accepted (evidenceMaxAge ${maxAge})`);
-  const cur = readSet(get, K.cur);
-  const last = readSet(get, K.last);
-  if ((!cur || cur.indexOf(a.validator) < 0) && (!last || last.indexOf(a.validator) < 0)) {
-    fail('bft-evidence-not-validator', `evidence names ${toHex(a.validator)}, which is not in the current validator set`);
+  if (powerAt(get, a.height, a.validator) === 0n) {
+    fail('bft-evidence-not-validator', `evidence names ${toHex(a.validator)}, which was not in the validator set of height ${a.height}`);
   }
   const key = offenceKey(a);
   if (get(key)) fail('bft-evidence-duplicate', `the offence of ${toHex(a.validator).slice(0, 16)}... at height ${a.height} round ${a.round} step ${a.type} was already punished`);
@@ -340,15 +368,21 @@ export function createBftModule(o: BftModuleOptions = {}): ChainModule<BftKeeper
       if (ctx.height >= 2 && readSigners(get)?.height !== ctx.height - 1) {
         fail('bad-last-commit-missing', `block ${ctx.height} applied no last-commit of height ${ctx.height - 1}`);
       }
+      const put = (k: string, v: Uint8Array | undefined) => ctx.store.set(k, v);
       const cur = readSet(get, K.cur)!;
       const members = ctx.call<ValidatorSetKeeper>(setModuleOf(ctx.params)).members();
       // An empty answer keeps the members: the chain must never lose every voter.
-      const next = members.length === 0 || cur.sameMembers(members) ? cur.next() : cur.nextWith(members);
+      const same = members.length === 0 || cur.sameMembers(members);
+      const next = same ? cur.next() : cur.nextWith(members);
+      if (!same) retire(get, put, cur, ctx.height);
       ctx.store.set(K.last, encodeSet(cur));
       ctx.store.set(K.cur, encodeSet(next));
       ctx.store.set(K.height, u64(ctx.height));
+      const maxAge = ctx.params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE;
+      // Blocks from height + 1 accept evidence of heights >= height + 1 - maxAge only.
+      prune(get, put, ctx.height + 1 - maxAge);
       // Offences of a vote height that no later block may accept are forgotten.
-      const old = ctx.height - (ctx.params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE);
+      const old = ctx.height - maxAge;
       if (old >= 1) {
         const lk = offenceListKey(old);
         const list = ctx.store.get(lk);
