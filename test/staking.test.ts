@@ -168,6 +168,18 @@ describe('staking: unbonding and slashing', () => {
     expect(view(vals[0]).validator).toMatchObject({ jailed: true, tombstoned: false });
   });
 
+  it('unbonding that matures in the block applying the evidence is paid in full (Cosmos: a mature entry is not slashed)', async () => {
+    const h = await openStaking({ premine, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 3 } }, [C.staking, fakeBft('staking')]);
+    await h.mine([h.tx(users[0], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN })]);
+    await h.mine([h.tx(users[0], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]); // height 2, released at 5
+    await h.mine();
+    await h.mine();
+    const bal = h.balance(users[0].pk);
+    await h.mine([h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 0, at: 2 })]); // height 5: the offence was at 2
+    expect(h.balance(users[0].pk)).toBe(bal + 100n * COIN);
+    expect(C.stakingOfAccount(h.q, users[0].pk).delegations[0].amount).toBe((380n * COIN).toString());
+  });
+
   it('an offence height older than evidenceMaxAge is taken as evidenceMaxAge old (the bound of a slash\'s walk)', async () => {
     const h = await openStaking({ premine, evidenceMaxAge: 3, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 20 } }, [C.staking, fakeBft('staking')]);
     await h.mine([h.tx(users[0], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN }), h.tx(users[1], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN })]);
