@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as C from '../dist/chain/index.js';
 import { sha256 } from '../dist/hash/index.js';
-import { fakeBft, keyOf, openStaking, TEST_SIGNERS_KIND } from './support/staking.js';
+import { fakeBft, keyOf, openStaking, TEST_PUNISH_KIND, TEST_SIGNERS_KIND } from './support/staking.js';
 
 const S = C.REWARD_SCALE;
 const D = C.DposKind;
@@ -117,6 +117,54 @@ describe('dpos', () => {
     expect((await h.mine([h.tx(ops[3], D.Unjail, {})]))[0].ok).toBe(true);
     while (h.chain.height % 5 !== 0) await h.mine();
     expect(elected(h)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('a double-signing delegate is tombstoned: out of the set, never unjailed, not punished again; its voters may leave and claim', async () => {
+    const h = await openStaking(
+      { premine, dpos: { genesisDelegates: delegates(3), genesisVoters: ops.slice(0, 3).map((k, i) => ({ account: k.pk, stake: 100n * COIN, votes: [ops[i].pk] })), delegates: 3, unjailDelay: 2, epochLength: 5, minSigned: 0, unbondingBlocks: 3 } },
+      [C.dpos, fakeBft('dpos')],
+    );
+    await h.mine([h.tx(voters[0], D.Stake, { amount: 50n * COIN }), h.tx(voters[0], D.Vote, { delegates: [ops[2].pk] })]);
+    await h.mine([h.tx(whale, TEST_PUNISH_KIND, { key: cks[2].pk, offence: 0 })]);
+    const keeper = () => h.chain.state.keeperOf<C.DposKeeper>('dpos', h.chain.height);
+    expect(elected(h)).toEqual([0, 1]);
+    expect(C.voterOf(h.q, ops[2].pk).delegate).toMatchObject({ jailed: true, tombstoned: true, jaileduntil: null, elected: false });
+    expect(keeper().details(cks[2].pk)).toMatchObject({ jailed: true, tombstoned: true });
+    expect(keeper().details(cks[0].pk)).toMatchObject({ jailed: false, tombstoned: false });
+    const listed = () => JSON.stringify(h.chain.registry.rpcViews().get('listdelegates')!.handler(h.q, []));
+    const before = listed();
+    // downtime or more evidence: no-ops
+    await h.mine([h.tx(whale, TEST_PUNISH_KIND, { key: cks[2].pk, offence: 1 }), h.tx(whale, TEST_PUNISH_KIND, { key: cks[2].pk, offence: 0 })]);
+    expect(listed()).toBe(before);
+    while (h.chain.height < 11) await h.mine();
+    const [u] = await h.mine([h.tx(ops[2], D.Unjail, {})], { allowFail: true });
+    expect(u.ok).toBe(false);
+    expect(u.text).toMatch(/^bad-dpos-tombstoned/);
+    expect(elected(h)).toEqual([0, 1]); // two epochs on: still not electable
+    // a downtime-jailed delegate unjails as before, a tombstoned one never
+    await h.mine([h.tx(whale, TEST_PUNISH_KIND, { key: cks[1].pk, offence: 1 })]);
+    expect(C.voterOf(h.q, ops[1].pk).delegate).toMatchObject({ jailed: true, tombstoned: false });
+    while (h.chain.height < 15) await h.mine();
+    expect((await h.mine([h.tx(ops[1], D.Unjail, {})]))[0].ok).toBe(true);
+    // its voter moves its vote, unstakes and claims
+    const out = await h.mine([h.tx(voters[0], D.Vote, { delegates: [ops[0].pk] }), h.tx(voters[0], D.Unstake, { amount: 20n * COIN }), h.tx(voters[0], D.Claim, {})]);
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(C.voterOf(h.q, voters[0].pk).votes.map((v) => v.delegate)).toEqual([C.toHex(ops[0].pk)]);
+  });
+
+  it('delegate records decode strictly: an unknown status byte or a tombstone that expires is a DecodeError', async () => {
+    const m = await import('../dist/chain/modules/dpos/index.js');
+    const d = { operator: ops[0].pk, consensusKey: cks[0].pk, commission: 7, jailed: true, tombstoned: true, jailedUntil: 0xffffffff, shares: 5n, selfShares: 1n, accSelf: 3n, accDel: 2n, commissionOwed: 0n };
+    const bytes = m.encodeDel(d);
+    expect(m.decodeDel(ops[0].pk, bytes)).toEqual(d);
+    const bad = (f: (b: Uint8Array) => void) => {
+      const b = bytes.slice();
+      f(b);
+      return () => m.decodeDel(ops[0].pk, b);
+    };
+    expect(bad((b) => void (b[36] = 3))).toThrow(C.DecodeError);
+    expect(bad((b) => void (b[40] = 0))).toThrow(/tombstoned/);
+    expect(bad((b) => void (b[36] = 1))()).toMatchObject({ jailed: true, tombstoned: false, jailedUntil: 0xffffffff });
   });
 
   it('unstaking releases at the right height and not before; a vote for an unknown delegate fails and keeps the old vote', async () => {

@@ -10,7 +10,7 @@ const K = C.StakingKind;
 const COIN = 100_000_000n;
 const vals = [11, 12, 13, 14, 15].map(keyOf);
 const cons = [21, 22, 23, 24, 25].map(keyOf);
-const users = [31, 32, 33].map(keyOf);
+const users = [31, 32, 33, 34].map(keyOf);
 
 const genesisOf = (stakes: bigint[], commission = 0) => stakes.map((stake, i) => ({ operator: vals[i].pk, consensusKey: cons[i].pk, stake, commission }));
 const premine = [...vals, ...users].map((k) => ({ publicKey: k.pk, amount: 1_000_000n * COIN }));
@@ -87,35 +87,109 @@ describe('staking: unbonding and slashing', () => {
     expect(C.stakingOfAccount(h.q, users[0].pk).unbonding).toEqual([]);
   });
 
-  it("double-sign: the validator's delegators lose the same fraction of bonded and unbonding stake, it is jailed and leaves the set", async () => {
-    const h = await openStaking({ premine, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 50, epochLength: 5 } }, [C.staking, fakeBft('staking')]);
+  it("double-sign: bonded stake and unbonding begun at or after the offence height lose the fraction, unbonding begun before keeps all; jailed, tombstoned, out of the set", async () => {
+    const h = await openStaking(
+      { premine, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 20, epochLength: 5, unjailDelay: 2 } },
+      [C.staking, fakeBft('staking')],
+    );
     await h.mine([
       h.tx(users[0], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN }),
       h.tx(users[1], K.Delegate, { validator: vals[0].pk, amount: 300n * COIN }),
+      h.tx(users[3], K.Delegate, { validator: vals[0].pk, amount: 200n * COIN }),
     ]);
+    // height 2: users[1] begins unbonding, before the offence (height 3)
     await h.mine([h.tx(users[1], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]);
+    // height 3, the offence height: users[3] begins unbonding in it
+    await h.mine([h.tx(users[3], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]);
+    // height 4: users[0] begins unbonding after it
+    await h.mine([h.tx(users[0], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]);
     const setModule = () => h.chain.state.keeperOf<C.StakingKeeper>('staking', h.chain.height);
     expect(setModule().members().map((m) => C.toHex(m.publicKey)).sort()).toEqual([cons[0], cons[1]].map((k) => C.toHex(k.pk)).sort());
     const escrow = h.balance(C.STAKING_ESCROW);
-    await h.mine([h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 0 })]);
-    const a = C.stakingOfAccount(h.q, users[0].pk);
-    const b = C.stakingOfAccount(h.q, users[1].pk);
-    const v = C.stakingOfAccount(h.q, vals[0].pk);
-    expect(a.delegations[0].amount).toBe((475n * COIN).toString());
-    expect(b.delegations[0].amount).toBe((190n * COIN).toString());
-    expect(b.unbonding[0].amount).toBe((95n * COIN).toString());
-    expect(v.delegations[0].amount).toBe((950n * COIN).toString());
-    expect(v.validator!.jailed).toBe(true);
-    expect(h.balance(C.STAKING_ESCROW)).toBe(escrow - (25n + 10n + 5n + 50n) * COIN);
+    // height 5: the evidence of the height-3 offence
+    await h.mine([h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 0, at: 3 })]);
+    const view = (k: Key) => C.stakingOfAccount(h.q, k.pk);
+    expect(view(users[0]).delegations[0].amount).toBe((380n * COIN).toString());
+    expect(view(users[1]).delegations[0].amount).toBe((190n * COIN).toString());
+    expect(view(users[3]).delegations[0].amount).toBe((95n * COIN).toString());
+    expect(view(vals[0]).delegations[0].amount).toBe((950n * COIN).toString());
+    expect(view(users[0]).unbonding[0].amount).toBe((95n * COIN).toString());
+    expect(view(users[3]).unbonding[0].amount).toBe((95n * COIN).toString());
+    expect(view(users[1]).unbonding[0].amount).toBe((100n * COIN).toString());
+    // 5 % of 1700 bonded + 5 % of the 200 that began unbonding at heights 3 and 4
+    expect(h.balance(C.STAKING_ESCROW)).toBe(escrow - 95n * COIN);
+    expect(C.stakingLedger(h.q).slashed).toBe(95n * COIN);
+    const v = view(vals[0]).validator!;
+    expect(v).toMatchObject({ jailed: true, tombstoned: true, jaileduntil: null, active: false, stake: (1615n * COIN).toString(), unbonding: (290n * COIN).toString() });
     expect(setModule().members().map((m) => C.toHex(m.publicKey))).toEqual([C.toHex(cons[1].pk)]);
+    expect(setModule().details(cons[0].pk)).toMatchObject({ jailed: true, tombstoned: true });
+    expect(setModule().details(cons[1].pk)).toMatchObject({ jailed: false, tombstoned: false });
     // jailed stake earns nothing
     const p0 = C.pendingRewardsScaled(h.q, users[0].pk);
     await h.mine();
     expect(C.pendingRewardsScaled(h.q, users[0].pk)).toBe(p0);
-    // unjail: refused before the delay, accepted after; back in the set at the next epoch
-    const [early] = await h.mine([h.tx(vals[0], K.Unjail, {})], { allowFail: true });
-    expect(early.ok).toBe(false);
-    expect(early.text).toMatch(/^bad-staking-jailed/);
+    // slashed once: more evidence (another offence) and downtime change nothing
+    const snapshot = () => JSON.stringify([vals[0], ...users].map(view));
+    const before = snapshot();
+    await h.mine([h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 0, at: h.chain.height }), h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 1 })]);
+    expect(snapshot()).toBe(before);
+    expect(h.balance(C.STAKING_ESCROW)).toBe(escrow - 95n * COIN);
+    // never unjailed, long after the delay (and with the self-bond above the minimum)
+    while (h.chain.height < 12) await h.mine();
+    const [late] = await h.mine([h.tx(vals[0], K.Unjail, {})], { allowFail: true });
+    expect(late.ok).toBe(false);
+    expect(late.text).toMatch(/^bad-staking-tombstoned/);
+    expect(view(vals[0]).validator!.jailed).toBe(true);
+    // delegators may leave it and claim
+    const out = await h.mine([
+      h.tx(users[0], K.Undelegate, { validator: vals[0].pk, amount: 380n * COIN }),
+      h.tx(users[1], K.Redelegate, { from: vals[0].pk, to: vals[1].pk, amount: 190n * COIN }),
+      h.tx(users[3], K.Claim, {}),
+    ]);
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(view(users[1]).delegations).toMatchObject([{ validator: C.toHex(vals[1].pk), amount: (190n * COIN).toString() }]);
+    // users[1]'s unbonding from before the offence is paid in full at 2 + 20
+    const bal = h.balance(users[1].pk);
+    while (h.chain.height < 22) await h.mine();
+    expect(h.balance(users[1].pk)).toBe(bal + 100n * COIN);
+    expect(view(users[1]).unbonding).toEqual([]);
+  });
+
+  it('downtime slashes only what began unbonding in its own block; an older unbonding keeps all', async () => {
+    const h = await openStaking({ premine, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 20, downtimeSlash: 100 } }, [C.staking, fakeBft('staking')]);
+    await h.mine([h.tx(users[0], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN }), h.tx(users[1], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN })]);
+    await h.mine([h.tx(users[0], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]);
+    // users[1] unbonds in the block whose apply punishes the downtime
+    await h.mine([h.tx(users[1], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN }), h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 1 })]);
+    const view = (k: Key) => C.stakingOfAccount(h.q, k.pk);
+    expect(view(users[0]).unbonding[0].amount).toBe((100n * COIN).toString());
+    expect(view(users[1]).unbonding[0].amount).toBe((99n * COIN).toString());
+    expect(view(users[0]).delegations[0].amount).toBe((396n * COIN).toString());
+    expect(view(vals[0]).validator).toMatchObject({ jailed: true, tombstoned: false });
+  });
+
+  it('unbonding that matures in the block applying the evidence is paid in full (Cosmos: a mature entry is not slashed)', async () => {
+    const h = await openStaking({ premine, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 3 } }, [C.staking, fakeBft('staking')]);
+    await h.mine([h.tx(users[0], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN })]);
+    await h.mine([h.tx(users[0], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]); // height 2, released at 5
+    await h.mine();
+    await h.mine();
+    const bal = h.balance(users[0].pk);
+    await h.mine([h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 0, at: 2 })]); // height 5: the offence was at 2
+    expect(h.balance(users[0].pk)).toBe(bal + 100n * COIN);
+    expect(C.stakingOfAccount(h.q, users[0].pk).delegations[0].amount).toBe((380n * COIN).toString());
+  });
+
+  it('an offence height older than evidenceMaxAge is taken as evidenceMaxAge old (the bound of a slash\'s walk)', async () => {
+    const h = await openStaking({ premine, evidenceMaxAge: 3, staking: { genesis: genesisOf([1000n * COIN, 1000n * COIN]), unbondingBlocks: 20 } }, [C.staking, fakeBft('staking')]);
+    await h.mine([h.tx(users[0], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN }), h.tx(users[1], K.Delegate, { validator: vals[0].pk, amount: 500n * COIN })]);
+    await h.mine([h.tx(users[0], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]); // height 2
+    while (h.chain.height < 5) await h.mine();
+    await h.mine([h.tx(users[1], K.Undelegate, { validator: vals[0].pk, amount: 100n * COIN })]); // height 6
+    // at height 7, an offence "at height 1": looked back to 7 - 3 = 4 only
+    await h.mine([h.tx(users[2], TEST_PUNISH_KIND, { key: cons[0].pk, offence: 0, at: 1 })]);
+    expect(C.stakingOfAccount(h.q, users[0].pk).unbonding[0].amount).toBe((100n * COIN).toString());
+    expect(C.stakingOfAccount(h.q, users[1].pk).unbonding[0].amount).toBe((95n * COIN).toString());
   });
 
   it('downtime: fewer than minSigned of the window jails (with the small slash); unjail after the delay, back at the next epoch', async () => {

@@ -29,8 +29,13 @@ export interface Validator {
 export interface ValidatorSetKeeper {
   /** Members and powers of the set for the next height, as the state stands now. */
   members(): Validator[];
-  /** A verified offence (evidence, missed blocks); the module decides the penalty. */
-  punish(publicKey: Uint8Array, offence: 'double-sign' | 'downtime', height: number): void;
+  /**
+   * A verified offence (evidence, missed blocks); the module decides the penalty. `height`
+   * is the block applying it (a jail counts from it); `offenceHeight` the height the
+   * offence was committed at (the votes' height of double-sign evidence; default `height`),
+   * so a module can spare stake that had already left before it.
+   */
+  punish(publicKey: Uint8Array, offence: 'double-sign' | 'downtime', height: number, offenceHeight?: number): void;
   /** Module-specific facts about a member for views (authority: name; staking: stake, commission, jailed). */
   details?(publicKey: Uint8Array): Record<string, unknown>;
 }

@@ -179,6 +179,6 @@ export function addStakingCommands(wallet: Command): void {
 
   wallet
     .command('unjail')
-    .description('bring your jailed validator (or delegate) back, once its jail delay has passed; it rejoins at the next epoch')
+    .description('bring your jailed validator (or delegate) back, once its jail delay has passed; it rejoins at the next epoch (never after a double-sign: it is tombstoned)')
     .action(run(async (f) => void (await send(f, (await ruleOf(f)) === 'staking' ? StakingKind.Unjail : DposKind.Unjail, {}))));
 }

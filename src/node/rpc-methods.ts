@@ -390,7 +390,7 @@ export function registerMethods(rpc: RpcServer, node: HashlaneNode): void {
     return node.bft;
   };
   rpc.register('getvalidators', {
-    help: 'getvalidators — the validator set voting on the next height: address (hex public key), power, proposerPriority, and what the set module tells (authority: name; staking: stake…)',
+    help: 'getvalidators — the validator set voting on the next height: address (hex public key), power, proposerPriority, and what the set module tells (authority: name; staking: stake, self-bond, commission, jailed, tombstoned; dpos: votes, commission, jailed, tombstoned)',
     params: [],
     handler: () => {
       const set = bftOnly('getvalidators').validatorSet;

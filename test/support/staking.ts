@@ -37,16 +37,17 @@ export function fakeBft(setModule: string): C.ChainModule<{ lastSigners(): Uint8
     toJson: () => ({}),
     fromJson: () => ({ keys: [] }),
   };
-  const punish: C.KindSpec<{ key: Uint8Array; offence: number }> = {
+  // `at`: the offence height (as the bft module passes the evidence votes' height); absent or 0: this block.
+  const punish: C.KindSpec<{ key: Uint8Array; offence: number; at?: number }> = {
     kind: TEST_PUNISH_KIND,
     name: 'test-punish',
     codec: {
-      write: (w, b) => void w.fixed(b.key, 32, 'key').u8(b.offence, 'offence'),
-      read: (r) => ({ key: r.fixed(32, 'key'), offence: r.u8('offence') }),
+      write: (w, b) => void w.fixed(b.key, 32, 'key').u8(b.offence, 'offence').u32(b.at ?? 0, 'at'),
+      read: (r) => ({ key: r.fixed(32, 'key'), offence: r.u8('offence'), at: r.u32('at') }),
     },
     check: () => undefined,
     apply(ctx, tx) {
-      ctx.call<C.ValidatorSetKeeper>(setModule).punish(tx.body.key, tx.body.offence === 0 ? 'double-sign' : 'downtime', ctx.height);
+      ctx.call<C.ValidatorSetKeeper>(setModule).punish(tx.body.key, tx.body.offence === 0 ? 'double-sign' : 'downtime', ctx.height, tx.body.at || ctx.height);
     },
     toJson: () => ({}),
     fromJson: () => ({ key: new Uint8Array(32), offence: 0 }),

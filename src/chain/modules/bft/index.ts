@@ -343,7 +343,7 @@ export function createBftModule(o: BftModuleOptions = {}): ChainModule<BftKeeper
       if (prev) list.set(prev);
       list.set(fromBinKey(key), prev?.length ?? 0);
       ctx.store.set(lk, list);
-      ctx.call<ValidatorSetKeeper>(setModuleOf(ctx.params)).punish(a.validator, 'double-sign', ctx.height);
+      ctx.call<ValidatorSetKeeper>(setModuleOf(ctx.params)).punish(a.validator, 'double-sign', ctx.height, a.height);
     },
     toJson: (b) => ({ a: voteToJson(b.a), b: voteToJson(b.b) }),
     fromJson: (j) => ({ a: voteFromJson(j.a, 'a'), b: voteFromJson(j.b, 'b') }),

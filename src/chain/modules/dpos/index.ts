@@ -9,12 +9,14 @@
 // delegate's pool. Per-block cost is O(N), whatever the number of voters.
 //
 // A delegate that misses its slots (signs fewer than minSigned of its last signedWindow
-// commits) or is caught double-signing is jailed: out of the set at once, not electable
-// until it unjails after unjailDelay blocks. Voters' stake is never slashed here (the voter
-// did not sign anything); the penalty is the lost rewards and the lost seat.
+// commits) is jailed: out of the set at once, not electable until it unjails after
+// unjailDelay blocks. One caught double-signing is tombstoned (as in Cosmos x/slashing):
+// jailed for ever, unjail fails bad-dpos-tombstoned, and later punishments of it are
+// no-ops. Voters' stake is never slashed here (the voter did not sign anything); the
+// penalty is the lost rewards and the lost seat, and voters may unstake or vote elsewhere.
 //
 // State (namespace "dpos"):
-//   v/<operator>      -> delegate: consensus key | commission u32 | jailed u8 | jailedUntil u32 | votes | selfVotes | accSelf | accDel
+//   v/<operator>      -> delegate: consensus key | commission u32 | status u8 (0 free, 1 jailed, 2 tombstoned) | jailedUntil u32 | votes | selfVotes | accSelf | accDel
 //   c/<consensus key> -> operator;  n, l/<i u32 BE> -> delegates by registration index
 //   s/<voter>         -> stake | (operator 32 | snap)* : the voter's locked stake and its votes
 //   u/<voter>         -> unbonding: (amount | release height u32)*;  q/<height> -> voters due then
@@ -47,6 +49,8 @@ export interface DelegateRecord extends Pool {
   operator: Uint8Array;
   consensusKey: Uint8Array;
   jailed: boolean;
+  /** Caught double-signing: jailed for ever (jailedUntil = 2^32 - 1). */
+  tombstoned: boolean;
   jailedUntil: number;
 }
 export interface Voter {
@@ -70,7 +74,7 @@ export interface VoteBody {
 }
 
 export interface DposKeeper extends ValidatorSetKeeper {
-  /** getvalidators' dpos fields of a member (by consensus key): operator, votes, commission, jailed. */
+  /** getvalidators' dpos fields of a member (by consensus key): operator, votes, commission, jailed, tombstoned. */
   details(publicKey: Uint8Array): Record<string, unknown>;
 }
 
@@ -84,15 +88,24 @@ export function dposOf(params: ChainParams): DposParams {
 
 // ---- records ----
 
-function encodeDel(d: DelegateRecord): Uint8Array {
-  const w = new Writer(160).fixed(d.consensusKey, 32, 'delegate.consensusKey').u32(d.commission, 'delegate.commission').u8(d.jailed ? 1 : 0, 'delegate.jailed').u32(d.jailedUntil, 'delegate.jailedUntil');
+const NEVER = 0xffffffff;
+
+export function encodeDel(d: DelegateRecord): Uint8Array {
+  const status = d.tombstoned ? 2 : d.jailed ? 1 : 0;
+  const w = new Writer(160).fixed(d.consensusKey, 32, 'delegate.consensusKey').u32(d.commission, 'delegate.commission').u8(status, 'delegate.status').u32(d.jailedUntil, 'delegate.jailedUntil');
   for (const [n, x] of [['votes', d.shares], ['selfVotes', d.selfShares], ['accSelf', d.accSelf], ['accDel', d.accDel]] as const) writeBig(w, x, `delegate.${n}`);
   return w.finish();
 }
-function decodeDel(operator: Uint8Array, b: Uint8Array): DelegateRecord {
+export function decodeDel(operator: Uint8Array, b: Uint8Array): DelegateRecord {
   const r = new Reader(b, 'delegate');
+  const consensusKey = r.fixed(32, 'delegate.consensusKey');
+  const commission = r.u32('delegate.commission');
+  const status = r.u8('delegate.status');
+  const jailedUntil = r.u32('delegate.jailedUntil');
+  if (status > 2) throw new DecodeError('decode-bad-value', `delegate: status ${status} is none of free (0), jailed (1), tombstoned (2)`);
+  if (status === 2 && jailedUntil !== NEVER) throw new DecodeError('decode-bad-value', `delegate: a tombstoned delegate is jailed until ${NEVER}, got ${jailedUntil}`);
   const d: DelegateRecord = {
-    operator, consensusKey: r.fixed(32, 'delegate.consensusKey'), commission: r.u32('delegate.commission'), jailed: r.u8('delegate.jailed') === 1, jailedUntil: r.u32('delegate.jailedUntil'),
+    operator, consensusKey, commission, jailed: status !== 0, tombstoned: status === 2, jailedUntil,
     shares: readBig(r, 'delegate.votes'), selfShares: readBig(r, 'delegate.selfVotes'), accSelf: readBig(r, 'delegate.accSelf'), accDel: readBig(r, 'delegate.accDel'), commissionOwed: 0n,
   };
   r.end();
@@ -191,7 +204,7 @@ function restake(o: Ops, acct: Uint8Array, change: (v: Voter) => void): Voter {
 
 function jail(o: Ops, d: DelegateRecord, height: number): void {
   d.jailed = true;
-  d.jailedUntil = Math.min(0xffffffff, height + o.p.unjailDelay);
+  if (!d.tombstoned) d.jailedUntil = Math.min(NEVER, height + o.p.unjailDelay);
   saveDel(o.store, d);
   o.store.set(sk('m', d.operator), undefined);
   const set = readElected(o.store);
@@ -201,7 +214,7 @@ function jail(o: Ops, d: DelegateRecord, height: number): void {
 function register(o: Ops, operator: Uint8Array, b: DposRegisterBody): void {
   if (o.store.get(sk('v', operator))) fail('bad-dpos-registered', `account ${short(operator)} is already a delegate`);
   if (o.store.get(sk('c', b.consensusKey))) fail('bad-dpos-consensus-key', `consensus key ${short(b.consensusKey)} is already used by a delegate`);
-  saveDel(o.store, { operator, consensusKey: b.consensusKey, commission: b.commission, jailed: false, jailedUntil: 0, shares: 0n, selfShares: 0n, accSelf: 0n, accDel: 0n, commissionOwed: 0n });
+  saveDel(o.store, { operator, consensusKey: b.consensusKey, commission: b.commission, jailed: false, tombstoned: false, jailedUntil: 0, shares: 0n, selfShares: 0n, accSelf: 0n, accDel: 0n, commissionOwed: 0n });
   o.store.set(sk('c', b.consensusKey), operator);
   indexAppend(o.store, operator);
 }
@@ -362,6 +375,7 @@ const unjailKind = kind<Record<string, never>>({
   check: () => undefined,
   run(o, tx, ctx) {
     const d = needDel(o.store, tx.from);
+    if (d.tombstoned) fail('bad-dpos-tombstoned', `delegate ${short(d.operator)} was caught double-signing: it is jailed for ever`);
     if (!d.jailed) fail('bad-dpos-not-jailed', `delegate ${short(d.operator)} is not jailed`);
     if (ctx.height < d.jailedUntil) fail('bad-dpos-jailed', `delegate ${short(d.operator)} may unjail from height ${d.jailedUntil}, this is ${ctx.height}`);
     d.jailed = false;
@@ -375,7 +389,7 @@ const unjailKind = kind<Record<string, never>>({
 // ---- views ----
 
 function delegateJson(d: DelegateRecord, elected: Set<string>) {
-  return { operator: toHex(d.operator), consensuskey: toHex(d.consensusKey), votes: d.shares.toString(), commission: d.commission, jailed: d.jailed, jaileduntil: d.jailed ? d.jailedUntil : null, elected: elected.has(binKey(d.operator)) };
+  return { operator: toHex(d.operator), consensuskey: toHex(d.consensusKey), votes: d.shares.toString(), commission: d.commission, jailed: d.jailed, tombstoned: d.tombstoned, jaileduntil: d.jailed && !d.tombstoned ? d.jailedUntil : null, elected: elected.has(binKey(d.operator)) };
 }
 
 export const voterOf = (q: Pick<StateQuery, 'read'>, acct: Uint8Array) => voterView(q, acct).json;
@@ -432,14 +446,20 @@ export const dpos: ChainModule<DposKeeper> = {
   keeper(ctx) {
     return {
       members: () => readElected(ctx.store).map((e) => ({ publicKey: e.consensusKey, power: 1n })),
-      punish(pk, _offence, height) {
+      punish(pk, offence, height) {
         const op = ctx.store.get(sk('c', pk));
-        if (op) jail(ops(ctx.store, ctx.params, ctx.call), needDel(ctx.store, op), height);
+        const d = op && needDel(ctx.store, op);
+        if (!d || d.tombstoned) return;
+        if (offence === 'double-sign') {
+          d.tombstoned = true;
+          d.jailedUntil = NEVER;
+        }
+        jail(ops(ctx.store, ctx.params, ctx.call), d, height);
       },
       details(pk) {
         const op = ctx.store.get(sk('c', pk));
         const d = op && readDel(ctx.store, op);
-        return d ? { operator: toHex(d.operator), votes: d.shares.toString(), commission: d.commission, jailed: d.jailed } : {};
+        return d ? { operator: toHex(d.operator), votes: d.shares.toString(), commission: d.commission, jailed: d.jailed, tombstoned: d.tombstoned } : {};
       },
     };
   },
@@ -473,7 +493,11 @@ export const dpos: ChainModule<DposKeeper> = {
       }
       writeCarry(o.store, scaled);
     }
-    sweepLiveness(ctx, o.store, elected, o.p, (op) => jail(o, needDel(o.store, op), ctx.height));
+    sweepLiveness(ctx, o.store, elected, o.p, (op) => {
+      const d = needDel(o.store, op);
+      // A tombstoned delegate can still be the last elected one (the set never empties); it is not jailed anew.
+      if (!d.tombstoned) jail(o, d, ctx.height);
+    });
     if (ctx.height % o.p.epochLength === 0) elect(ctx.store, o.p, ctx.height);
   },
   rpc: {
@@ -483,7 +507,7 @@ export const dpos: ChainModule<DposKeeper> = {
       handler: (q, [addr]) => voterOf(q, bytesParam(addr, 'address')),
     },
     listdelegates: {
-      description: `listdelegates [start=0] [count=${MAX_LIST}] — DPoS delegates in registration order: votes, commission, jailed, elected; and the total`,
+      description: `listdelegates [start=0] [count=${MAX_LIST}] — DPoS delegates in registration order: votes, commission, jailed, tombstoned, elected; and the total`,
       params: [
         { name: 'start', type: 'int', optional: true },
         { name: 'count', type: 'int', optional: true },

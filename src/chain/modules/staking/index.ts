@@ -11,14 +11,34 @@
 // through the shared pool code, commission taken on delegator shares. Delegators hold
 // shares of the pool (Cosmos's shares/tokens), so a slash burns a fraction of the pool's
 // tokens and every delegator loses that fraction at once, with no per-delegator work.
-// Unbonding stake sits in a second share pool per validator: slashable, earning nothing.
+// Unbonding stake earns nothing and stays slashable, but only for offences committed at or
+// after the height it began unbonding (Cosmos skips entries created before the infraction
+// height: that stake had left before the validator misbehaved). So a validator's unbonding
+// stake is split into one share pool per block it began in (b/..., keyed by its release
+// height = begin + unbondingBlocks, linked newest first from the record's ubHead): an
+// entry holds shares of its block's pool, a slash walks the pools from the newest back to
+// the offence height — at most evidenceMaxAge + 1 pools (offence heights are clamped to
+// that age), one per block, never one per delegator — and every entry of a pool is
+// released in the same block, which deletes the pool. Rounding: a slash burns
+// floor(tokens x bp / 10000) of the bonded pool and of each pool it reaches; an entry is
+// worth floor(shares x tokens / poolShares), the pool's last holder taking the rest, so the
+// escrow always holds exactly the bonded plus unbonding tokens, and coins leave it only to
+// their owners or burned (g.slashed counts the burns).
+//
+// Slashing (x/slashing): downtime burns downtimeSlash of the bonded stake and of what began
+// unbonding in this block, and jails until unjailDelay has passed. Double-sign burns
+// doubleSignSlash and tombstones: jailed for ever (unjail fails bad-staking-tombstoned), and
+// every later punish of it (evidence of another offence, downtime) is a no-op, so its
+// delegators are slashed once; they may still undelegate, redelegate away and claim.
+// Redelegated stake moves at once and is not slashable for offences of the source committed
+// before the move (Cosmos keeps redelegation entries for that; not here).
 //
 // Voting power = bonded stake >> shift, where shift is the smallest that keeps the active
 // set's total power <= 2^60 (the ValidatorSet bound); a validator whose power rounds to 0
 // is left out. The shift is 0 for any total below 2^60 base units (11.5e9 coins at 8 decimals).
 //
 // State (namespace "staking"):
-//   g                  -> G (scaled per unit) | T (bonded stake of non-jailed validators) | issued
+//   g                  -> G (scaled per unit) | T (bonded stake of non-jailed validators) | issued | slashed
 //   k                  -> carry (scaled units waiting for the next block, rewards.ts)
 //   v/<operator>       -> validator record (encodeVal)
 //   c/<consensus key>  -> operator
@@ -26,6 +46,7 @@
 //   d/<op><account>    -> position: shares | snap
 //   p/<account>        -> operators the account has positions with (32 bytes each)
 //   u/<account>        -> unbonding entries: (operator 32 | shares | release height u32)*
+//   b/<op><release u32 BE> -> unbonding pool of the block release - unbondingBlocks: tokens | shares | prev release u32
 //   q/<height u32 BE>  -> accounts with unbonding released at that height
 //   r/<account>        -> settled scaled rewards not yet claimed
 //   a                  -> active set: (operator 32 | consensus key 32 | power | since u32)*
@@ -42,10 +63,11 @@ import type { ChainParams } from '../../params.js';
 import type { Transaction } from '../../tx.js';
 import { bytesParam, hex32, units } from '../assets/index.js';
 import type { BankKeeper } from '../bank/index.js';
+import { DEFAULT_EVIDENCE_MAX_AGE } from '../bft/index.js';
 import { stakingParams, type StakingParams } from './params.js';
 import { cmpBytes, emptyCodec, fail, indexAppend, indexAt, indexCount, kindOn, page, short, sweepLiveness, type Get } from './set.js';
 import {
-  accOf, addReward, readList, writeList, BP, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, writeBig, writeCarry,
+  accOf, addReward, be32, readList, writeList, BP, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, writeBig, writeCarry,
   type Pool, type Position,
 } from './rewards.js';
 
@@ -81,20 +103,32 @@ export interface ValidatorRecord extends Pool {
   operator: Uint8Array;
   consensusKey: Uint8Array;
   jailed: boolean;
+  /** Caught double-signing: jailed for ever (jailedUntil = 2^32 - 1), never punished again. */
+  tombstoned: boolean;
   jailedUntil: number;
   /** Bonded stake (self + delegated) after slashes. */
   tokens: bigint;
-  /** Unbonding stake pool: tokens and the shares unbonding entries hold of it. */
+  /** Unbonding stake: the sum of the tokens of the validator's unbonding pools (b/...). */
   ubTokens: bigint;
-  ubShares: bigint;
+  /** Release height of its newest unbonding pool (0: none ever); the pools link back from it. */
+  ubHead: number;
   /** G when the pool was last brought up to date. */
   gSnap: bigint;
 }
 
 export interface UnbondingEntry {
   validator: Uint8Array;
+  /** Shares of the validator's unbonding pool released at `release`. */
   shares: bigint;
   release: number;
+}
+
+/** One unbonding pool: the stake of one validator that began unbonding in one block (so is released in one block). */
+export interface UnbondingPool {
+  tokens: bigint;
+  shares: bigint;
+  /** Release height of the validator's next older pool (0: none); pools are released oldest first. */
+  prev: number;
 }
 
 export interface ActiveEntry {
@@ -107,7 +141,7 @@ export interface ActiveEntry {
 
 /** The keeper: the ValidatorSetKeeper the BFT engine asks, plus read calls. */
 export interface StakingKeeper extends ValidatorSetKeeper {
-  /** getvalidators' staking fields of a member (by consensus key): operator, stake, self-bond, commission (basis points), jailed. */
+  /** getvalidators' staking fields of a member (by consensus key): operator, stake, self-bond, commission (basis points), jailed, tombstoned. */
   details(publicKey: Uint8Array): Record<string, unknown>;
   validator(operator: Uint8Array): ValidatorRecord | undefined;
 }
@@ -123,27 +157,56 @@ export function stakingOf(params: ChainParams): StakingParams {
 
 // ---- records ----
 
+/** The record's status byte: bonded, jailed (may unjail after jailedUntil), tombstoned (jailed for ever). */
+export const ValStatus = { Bonded: 0, Jailed: 1, Tombstoned: 2 } as const;
+const NEVER = 0xffffffff;
+
 export function encodeVal(v: ValidatorRecord): Uint8Array {
-  const w = new Writer(200).fixed(v.consensusKey, 32, 'val.consensusKey').u32(v.commission, 'val.commission').u8(v.jailed ? 1 : 0, 'val.jailed').u32(v.jailedUntil, 'val.jailedUntil');
-  for (const [n, x] of [['tokens', v.tokens], ['shares', v.shares], ['selfShares', v.selfShares], ['ubTokens', v.ubTokens], ['ubShares', v.ubShares], ['gSnap', v.gSnap], ['accSelf', v.accSelf], ['accDel', v.accDel]] as const) writeBig(w, x, `val.${n}`);
-  return w.finish();
+  const status = v.tombstoned ? ValStatus.Tombstoned : v.jailed ? ValStatus.Jailed : ValStatus.Bonded;
+  const w = new Writer(200).fixed(v.consensusKey, 32, 'val.consensusKey').u32(v.commission, 'val.commission').u8(status, 'val.status').u32(v.jailedUntil, 'val.jailedUntil');
+  for (const [n, x] of [['tokens', v.tokens], ['shares', v.shares], ['selfShares', v.selfShares], ['ubTokens', v.ubTokens], ['gSnap', v.gSnap], ['accSelf', v.accSelf], ['accDel', v.accDel]] as const) writeBig(w, x, `val.${n}`);
+  return w.u32(v.ubHead, 'val.ubHead').finish();
+}
+
+/** The status byte, strictly: one of ValStatus, and a tombstone never expires. */
+function readStatus(r: Reader): { jailed: boolean; tombstoned: boolean; jailedUntil: number } {
+  const status = r.u8('val.status');
+  const jailedUntil = r.u32('val.jailedUntil');
+  if (status > ValStatus.Tombstoned) throw new DecodeError('decode-bad-value', `validator: status ${status} is none of bonded (0), jailed (1), tombstoned (2)`);
+  if (status === ValStatus.Tombstoned && jailedUntil !== NEVER) throw new DecodeError('decode-bad-value', `validator: a tombstoned validator is jailed until ${NEVER}, got ${jailedUntil}`);
+  return { jailed: status !== ValStatus.Bonded, tombstoned: status === ValStatus.Tombstoned, jailedUntil };
 }
 
 export function decodeVal(operator: Uint8Array, bytes: Uint8Array): ValidatorRecord {
   const r = new Reader(bytes, 'validator');
   const consensusKey = r.fixed(32, 'val.consensusKey');
   const commission = r.u32('val.commission');
-  const jailed = r.u8('val.jailed') === 1;
-  const jailedUntil = r.u32('val.jailedUntil');
+  const { jailed, tombstoned, jailedUntil } = readStatus(r);
   const b = (n: string) => readBig(r, `val.${n}`);
   const v: ValidatorRecord = {
-    operator, consensusKey, commission, jailed, jailedUntil,
-    tokens: b('tokens'), shares: b('shares'), selfShares: b('selfShares'), ubTokens: b('ubTokens'), ubShares: b('ubShares'), gSnap: b('gSnap'), accSelf: b('accSelf'), accDel: b('accDel'),
+    operator, consensusKey, commission, jailed, tombstoned, jailedUntil,
+    tokens: b('tokens'), shares: b('shares'), selfShares: b('selfShares'), ubTokens: b('ubTokens'), gSnap: b('gSnap'), accSelf: b('accSelf'), accDel: b('accDel'),
+    ubHead: r.u32('val.ubHead'),
     commissionOwed: 0n,
   };
   r.end();
   return v;
 }
+
+const poolKey = (op: Uint8Array, release: number) => sk('b', op, be32(release));
+
+export function readPool(s: Get, op: Uint8Array, release: number): UnbondingPool | undefined {
+  const b = s.get(poolKey(op, release));
+  if (!b) return undefined;
+  const r = new Reader(b, 'unbonding pool');
+  const p = { tokens: readBig(r, 'pool.tokens'), shares: readBig(r, 'pool.shares'), prev: r.u32('pool.prev') };
+  r.end();
+  return p;
+}
+const writePool = (s: ModuleStore, op: Uint8Array, release: number, p: UnbondingPool) =>
+  s.set(poolKey(op, release), p.shares === 0n && p.tokens === 0n ? undefined : writeBig(writeBig(new Writer(48), p.tokens, 'pool.tokens'), p.shares, 'pool.shares').u32(p.prev, 'pool.prev').finish());
+/** What `shares` of a pool are worth (the last holder gets the rounding rest). */
+const poolValue = (p: UnbondingPool, shares: bigint) => (shares === p.shares ? p.tokens : p.shares === 0n ? 0n : (shares * p.tokens) / p.shares);
 
 const readVal = (s: Get, op: Uint8Array) => {
   const b = s.get(sk('v', op));
@@ -155,16 +218,18 @@ interface Global {
   G: bigint;
   T: bigint;
   issued: bigint;
+  /** Stake burned by slashes, in total (the only way coins leave the escrow other than to their owners). */
+  slashed: bigint;
 }
 function readGlobal(s: Get): Global {
   const b = s.get('g');
-  if (!b) return { G: 0n, T: 0n, issued: 0n };
+  if (!b) return { G: 0n, T: 0n, issued: 0n, slashed: 0n };
   const r = new Reader(b, 'staking global');
-  const g = { G: readBig(r, 'G'), T: readBig(r, 'T'), issued: readBig(r, 'issued') };
+  const g = { G: readBig(r, 'G'), T: readBig(r, 'T'), issued: readBig(r, 'issued'), slashed: readBig(r, 'slashed') };
   r.end();
   return g;
 }
-const writeGlobal = (s: ModuleStore, g: Global) => s.set('g', writeBig(writeBig(writeBig(new Writer(64), g.G, 'G'), g.T, 'T'), g.issued, 'issued').finish());
+const writeGlobal = (s: ModuleStore, g: Global) => s.set('g', writeBig(writeBig(writeBig(writeBig(new Writer(80), g.G, 'G'), g.T, 'T'), g.issued, 'issued'), g.slashed, 'slashed').finish());
 
 function readPos(s: Get, op: Uint8Array, acct: Uint8Array): Position {
   const b = s.get(sk('d', op, acct));
@@ -210,13 +275,14 @@ function writeActive(s: ModuleStore, set: ActiveEntry[]): void {
 
 interface Ops {
   store: ModuleStore;
+  params: ChainParams;
   p: StakingParams;
   bank: BankKeeper;
   g: Global;
 }
 
 function ops(store: ModuleStore, params: ChainParams, call: <T>(m: string) => T): Ops {
-  return { store, p: stakingOf(params), bank: call<BankKeeper>('bank'), g: readGlobal(store) };
+  return { store, params, p: stakingOf(params), bank: call<BankKeeper>('bank'), g: readGlobal(store) };
 }
 
 /** Brings a validator's pool up to G and moves its commission to the operator's reward balance. */
@@ -309,7 +375,7 @@ function jail(o: Ops, v: ValidatorRecord, height: number): void {
     v.jailed = true;
     o.g.T -= v.tokens;
   }
-  v.jailedUntil = Math.min(0xffffffff, height + o.p.unjailDelay);
+  if (!v.tombstoned) v.jailedUntil = Math.min(NEVER, height + o.p.unjailDelay);
   o.store.set(sk('m', v.operator), undefined);
   // The set never becomes empty: a chain without validators could never seal a block again.
   const set = readActive(o.store);
@@ -317,41 +383,91 @@ function jail(o: Ops, v: ValidatorRecord, height: number): void {
   save(o, v);
 }
 
-/** Burns `bp` basis points of the validator's bonded and unbonding stake (rounded down). */
-function slash(o: Ops, v: ValidatorRecord, bp: number): bigint {
+/**
+ * The oldest offence height a slash at `height` looks back to: evidence is at most
+ * evidenceMaxAge blocks old (the bft module refuses older), and the clamp here keeps a
+ * slash's walk over the unbonding pools within that bound whatever the caller passes.
+ */
+function offenceAt(o: Ops, height: number, offenceHeight: number): number {
+  const maxAge = o.params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE;
+  return Math.min(height, Math.max(offenceHeight, height - maxAge, 0));
+}
+
+/**
+ * Burns `bp` basis points (rounded down, per pool) of the validator's bonded stake and of
+ * the stake that began unbonding at or after `offenceHeight`: stake that had begun leaving
+ * before the offence was not behind it (Cosmos skips unbonding entries created before the
+ * infraction height). Pools are keyed by release height = begin + unbondingBlocks and
+ * linked newest first, so the walk stops at the first pool begun before the offence; it
+ * touches at most height - offenceHeight + 1 <= evidenceMaxAge + 1 pools (one per block),
+ * whatever the number of delegators. A pool released at this very height is matured
+ * (Cosmos: completion time reached) and is left alone.
+ */
+function slash(o: Ops, v: ValidatorRecord, bp: number, offenceHeight: number, height: number): bigint {
   settleVal(o, v);
   const bonded = (v.tokens * BigInt(bp)) / BP;
-  const unbonding = (v.ubTokens * BigInt(bp)) / BP;
   v.tokens -= bonded;
   if (!v.jailed) o.g.T -= bonded;
+  let unbonding = 0n;
+  const from = offenceHeight + o.p.unbondingBlocks;
+  for (let at = v.ubHead; at > height && at >= from; ) {
+    const pool = readPool(o.store, v.operator, at);
+    if (!pool) break; // released, and so is every older pool
+    const cut = (pool.tokens * BigInt(bp)) / BP;
+    pool.tokens -= cut;
+    unbonding += cut;
+    writePool(o.store, v.operator, at, pool);
+    at = pool.prev;
+  }
   v.ubTokens -= unbonding;
+  o.g.slashed += bonded + unbonding;
   if (bonded + unbonding > 0n) o.bank.burn(STAKING_ESCROW, bonded + unbonding);
   save(o, v);
   return bonded + unbonding;
 }
 
-function punish(o: Ops, consensusKey: Uint8Array, offence: 'double-sign' | 'downtime', height: number): void {
+/**
+ * Double-sign: slashed once, jailed and tombstoned (Cosmos x/slashing): it can never
+ * unjail, and nothing more is taken from it or its delegators, whatever further evidence
+ * or downtime names it. Downtime: the small slash and a jail it may leave after unjailDelay.
+ */
+function punish(o: Ops, consensusKey: Uint8Array, offence: 'double-sign' | 'downtime', height: number, offenceHeight: number): void {
   const op = o.store.get(sk('c', consensusKey));
   if (!op) return; // not a staking validator (never registered): nothing to take
   const v = needVal(o.store, op);
-  slash(o, v, offence === 'double-sign' ? o.p.doubleSignSlash : o.p.downtimeSlash);
+  if (v.tombstoned) return;
+  slash(o, v, offence === 'double-sign' ? o.p.doubleSignSlash : o.p.downtimeSlash, offenceAt(o, height, offenceHeight), height);
+  if (offence === 'double-sign') {
+    v.tombstoned = true;
+    v.jailedUntil = NEVER;
+  }
   jail(o, v, height);
 }
 
 function startUnbonding(o: Ops, v: ValidatorRecord, acct: Uint8Array, tokens: bigint, height: number): void {
+  // Nothing to hold (a position worth less than a base unit): no entry, so every stored pool holds tokens.
+  if (tokens === 0n) return;
   const list = readUnbonding(o.store, acct);
   if (list.length >= o.p.maxUnbondings) fail('bad-staking-too-many', `the account has ${list.length} unbonding entries, at most ${o.p.maxUnbondings}; wait for one to be released`);
-  const shares = v.ubShares === 0n ? tokens : (tokens * v.ubShares) / v.ubTokens;
   const release = height + o.p.unbondingBlocks;
+  // One pool per (validator, block): the first unbonding of the block opens it, linked to the previous newest.
+  const pool = readPool(o.store, v.operator, release) ?? { tokens: 0n, shares: 0n, prev: v.ubHead };
+  // A pool's share price never rises (nothing is added to it but at that price, slashes only lower it), so shares >= tokens.
+  const shares = pool.shares === 0n || pool.tokens === 0n ? tokens : (tokens * pool.shares) / pool.tokens;
   list.push({ validator: v.operator, shares, release });
-  v.ubShares += shares;
+  pool.shares += shares;
+  pool.tokens += tokens;
   v.ubTokens += tokens;
+  v.ubHead = release;
+  writePool(o.store, v.operator, release, pool);
   writeUnbonding(o.store, acct, list);
   scheduleRelease(o.store, release, acct);
   save(o, v);
 }
 
+/** Pays the entries due at `height`: every entry of a pool is due in the same block, so its pools empty (and are deleted) here. */
 function release(o: Ops, height: number): void {
+  const vals = new Map<string, { v: ValidatorRecord; pool: UnbondingPool }>();
   for (const acct of takeDue(o.store, height)) {
     const keep: UnbondingEntry[] = [];
     for (const e of readUnbonding(o.store, acct)) {
@@ -359,14 +475,25 @@ function release(o: Ops, height: number): void {
         keep.push(e);
         continue;
       }
-      const v = needVal(o.store, e.validator);
-      const tokens = e.shares === v.ubShares ? v.ubTokens : (e.shares * v.ubTokens) / v.ubShares;
-      v.ubShares -= e.shares;
-      v.ubTokens -= tokens;
-      o.store.set(sk('v', v.operator), encodeVal(v));
+      const id = binKey(e.validator);
+      let x = vals.get(id);
+      if (!x) {
+        // Every entry's pool exists (entries hold tokens, a slash never takes a pool's last unit); the fallback only keeps the chain going.
+        const pool = readPool(o.store, e.validator, height) ?? { tokens: 0n, shares: 0n, prev: 0 };
+        vals.set(id, (x = { v: needVal(o.store, e.validator), pool }));
+      }
+      const tokens = poolValue(x.pool, e.shares);
+      x.pool.shares -= e.shares;
+      x.pool.tokens -= tokens;
+      x.v.ubTokens -= tokens;
       if (tokens > 0n) o.bank.transfer(STAKING_ESCROW, acct, tokens);
     }
     writeUnbonding(o.store, acct, keep);
+  }
+  for (const { v, pool } of vals.values()) {
+    writePool(o.store, v.operator, height, pool);
+    if (v.ubHead === height) v.ubHead = 0; // its newest pool is gone, so are all
+    o.store.set(sk('v', v.operator), encodeVal(v));
   }
 }
 
@@ -375,8 +502,8 @@ function register(o: Ops, operator: Uint8Array, b: RegisterBody, height: number)
   if (o.store.get(sk('c', b.consensusKey))) fail('bad-staking-consensus-key', `consensus key ${short(b.consensusKey)} is already used by a validator`);
   if (b.amount < o.p.minSelfBond) fail('bad-staking-min-self-bond', `the self-bond ${b.amount} is below the minimum ${o.p.minSelfBond}`);
   const v: ValidatorRecord = {
-    operator, consensusKey: b.consensusKey, commission: b.commission, jailed: false, jailedUntil: 0,
-    tokens: 0n, shares: 0n, selfShares: 0n, ubTokens: 0n, ubShares: 0n, gSnap: o.g.G, accSelf: 0n, accDel: 0n, commissionOwed: 0n,
+    operator, consensusKey: b.consensusKey, commission: b.commission, jailed: false, tombstoned: false, jailedUntil: 0,
+    tokens: 0n, shares: 0n, selfShares: 0n, ubTokens: 0n, ubHead: 0, gSnap: o.g.G, accSelf: 0n, accDel: 0n, commissionOwed: 0n,
   };
   o.store.set(sk('c', b.consensusKey), operator);
   indexAppend(o.store, operator);
@@ -416,8 +543,7 @@ function candidateOf(bytes: Uint8Array): { consensusKey: Uint8Array; jailed: boo
   const r = new Reader(bytes, 'validator');
   const consensusKey = r.view_(32, 'val.consensusKey');
   r.u32('val.commission');
-  const jailed = r.u8('val.jailed') === 1;
-  r.u32('val.jailedUntil');
+  const { jailed } = readStatus(r);
   return { consensusKey, jailed, tokens: readBig(r, 'val.tokens') };
 }
 
@@ -547,6 +673,7 @@ const unjailKind = kind<EmptyBody>({
   check: () => undefined,
   run(o, tx, ctx) {
     const v = needVal(o.store, tx.from);
+    if (v.tombstoned) fail('bad-staking-tombstoned', `validator ${short(v.operator)} was caught double-signing: it is jailed for ever`);
     if (!v.jailed) fail('bad-staking-not-jailed', `validator ${short(v.operator)} is not jailed`);
     if (ctx.height < v.jailedUntil) fail('bad-staking-jailed', `validator ${short(v.operator)} may unjail from height ${v.jailedUntil}, this is ${ctx.height}`);
     if (valueOf(v, v.selfShares) < o.p.minSelfBond) fail('bad-staking-min-self-bond', `the self-bond ${valueOf(v, v.selfShares)} is below the minimum ${o.p.minSelfBond}; bond more first`);
@@ -579,17 +706,18 @@ function validatorJson(v: ValidatorRecord, active: Map<string, ActiveEntry>) {
     unbonding: v.ubTokens.toString(),
     commission: v.commission,
     jailed: v.jailed,
-    jaileduntil: v.jailed ? v.jailedUntil : null,
+    tombstoned: v.tombstoned,
+    jaileduntil: v.jailed && !v.tombstoned ? v.jailedUntil : null,
     active: a !== undefined,
     power: a ? a.power.toString() : '0',
   };
 }
 
 /** The module's carry (scaled units not yet spread) and coins issued to stakers: with the accounts' exact pending rewards, the whole ledger (tests). */
-export function stakingLedger(q: Pick<StateQuery, 'read'>): { carry: bigint; issued: bigint; bonded: bigint } {
+export function stakingLedger(q: Pick<StateQuery, 'read'>): { carry: bigint; issued: bigint; bonded: bigint; slashed: bigint } {
   const s: Get = { get: (k) => q.read(staking.namespace, k) };
   const g = readGlobal(s);
-  return { carry: readCarry(s), issued: g.issued, bonded: g.T };
+  return { carry: readCarry(s), issued: g.issued, bonded: g.T, slashed: g.slashed };
 }
 
 /** What an account has staked and earned: the getstaking view (amounts as decimal strings, base units). */
@@ -609,8 +737,8 @@ function accountView(q: Pick<StateQuery, 'read'>, acct: Uint8Array) {
   const own = readVal(s, acct);
   if (own) pending += settledCopy(own, g.G).commissionOwed;
   const unbonding = readUnbonding(s, acct).map((e) => {
-    const v = needVal(s, e.validator);
-    return { validator: toHex(e.validator), amount: (e.shares === v.ubShares ? v.ubTokens : (e.shares * v.ubTokens) / v.ubShares).toString(), releaseheight: e.release };
+    const pool = readPool(s, e.validator, e.release);
+    return { validator: toHex(e.validator), amount: (pool ? poolValue(pool, e.shares) : 0n).toString(), releaseheight: e.release };
   });
   const active = new Map(readActive(s).map((e) => [binKey(e.operator), e]));
   let bonded = 0n;
@@ -642,13 +770,13 @@ export const staking: ChainModule<StakingKeeper> = {
     const o = () => ops(ctx.store, ctx.params, ctx.call);
     return {
       members: () => readActive(ctx.store).map((e) => ({ publicKey: e.consensusKey, power: e.power })),
-      punish: (pk, offence, height) => punish(o(), pk, offence, height),
+      punish: (pk, offence, height, offenceHeight = height) => punish(o(), pk, offence, height, offenceHeight),
       details(pk) {
         const op = ctx.store.get(sk('c', pk));
         const v = op && readVal(ctx.store, op);
         if (!v) return {};
         const j = validatorJson(v, new Map(readActive(ctx.store).map((e) => [binKey(e.operator), e])));
-        return { operator: j.operator, stake: j.stake, selfbond: j.selfbond, commission: j.commission, jailed: j.jailed };
+        return { operator: j.operator, stake: j.stake, selfbond: j.selfbond, commission: j.commission, jailed: j.jailed, tombstoned: j.tombstoned };
       },
       validator: (op) => readVal(ctx.store, op),
     };
@@ -670,7 +798,9 @@ export const staking: ChainModule<StakingKeeper> = {
     }
     sweepLiveness(ctx, o.store, readActive(o.store), o.p, (op) => {
       const v = needVal(o.store, op);
-      slash(o, v, o.p.downtimeSlash);
+      // A tombstoned validator can still be the set's last member (the set never empties); it is not punished again.
+      if (v.tombstoned) return;
+      slash(o, v, o.p.downtimeSlash, ctx.height, ctx.height);
       jail(o, v, ctx.height);
     });
     if (ctx.height % o.p.epochLength === 0) recomputeActive(ctx.store, o.p, ctx.height);
@@ -682,7 +812,7 @@ export const staking: ChainModule<StakingKeeper> = {
       handler: (q, [addr]) => stakingOfAccount(q, bytesParam(addr, 'address')),
     },
     listvalidators: {
-      description: `listvalidators [start=0] [count=${MAX_LIST}] — registered validators in registration order: stake, self-bond, commission (basis points), jailed, active, power; and the total`,
+      description: `listvalidators [start=0] [count=${MAX_LIST}] — registered validators in registration order: stake, self-bond, commission (basis points), jailed, tombstoned, active, power; and the total`,
       params: [
         { name: 'start', type: 'int', optional: true },
         { name: 'count', type: 'int', optional: true },
@@ -705,6 +835,7 @@ export const staking: ChainModule<StakingKeeper> = {
           module: 'staking',
           bonded: g.T.toString(),
           issued: g.issued.toString(),
+          slashed: g.slashed.toString(),
           active: readActive(s).length,
           maxvalidators: p.maxValidators,
           epochlength: p.epochLength,

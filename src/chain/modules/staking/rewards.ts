@@ -19,7 +19,10 @@
 //   4. paying out a reward balance pays floor(balance / SCALE) base units and keeps the
 //      sub-unit remainder in the balance (paid once it adds up to a whole unit).
 // So what was issued always equals what was paid + the reward balances still held + the
-// carry, exactly, in scaled units; the "dust" that is never paid at a given moment is the
+// carry, exactly, in scaled units (staking: + the rule-1 remainder of each validator pool
+// not yet settled, which joins the carry when it settles; zero while the pool's tokens
+// equal its shares, i.e. until it is slashed; the pending-reward views do not count it,
+// test/staking-slash.test.ts adds it up); the "dust" that is never paid at a given moment is the
 // carry (< the divisor, i.e. far below one base unit) plus each account's sub-unit
 // remainder (< 1 base unit per account). test/staking-rewards.test.ts proves the identity
 // over random histories.
