@@ -495,7 +495,7 @@ function burnShares(o: Ops, op: Uint8Array, acct: Uint8Array, shares: bigint, he
   settleVal(o, v);
   const pos = settlePos(o, v, acct);
   const take = shares < pos.shares ? shares : pos.shares;
-  const tokens = valueOf(v, take);
+  const tokens = take === 0n ? 0n : valueOf(v, take);
   const self = bytesEqual(v.operator, acct);
   pos.shares -= take;
   v.shares -= take;
