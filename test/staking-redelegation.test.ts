@@ -50,12 +50,12 @@ async function open(staking: Record<string, unknown> = {}) {
   return { h, view, at, sharesAt, val, evidence, identities };
 }
 
-/** Keys of the redelegation buckets, heads and prune lists (x/, y/, z/) in the staking namespace. */
-const redelegationKeys = (h: { chain: C.Chain }) => [...h.chain.state.space('staking').keys()].filter((k) => /^[xyz]/.test(k));
+/** Keys of the redelegation buckets, heads, prune lists and account refs (x/, y/, z/, w/) in the staking namespace. */
+const redelegationKeys = (h: { chain: C.Chain }) => [...h.chain.state.space('staking').keys()].filter((k) => /^[wxyz]/.test(k));
 
 describe('staking: redelegated stake is slashed for the source\'s offences', () => {
   it('double-sign at H, redelegation at H + 1, evidence at H + 3: the moved stake loses exactly the fraction at the destination; its other delegators lose nothing', async () => {
-    const { h, at, sharesAt, val, evidence, identities } = await open();
+    const { h, view, at, sharesAt, val, evidence, identities } = await open();
     const moved = 333n * COIN + 37n; // not a multiple of 20: the floor shows
     await h.mine([h.tx(users[0], K.Delegate, { validator: S.pk, amount: 500n * COIN }), h.tx(users[1], K.Delegate, { validator: D.pk, amount: 300n * COIN })]); // 1
     const H = h.chain.height + 1;
@@ -63,6 +63,10 @@ describe('staking: redelegated stake is slashed for the source\'s offences', () 
     await h.mine([h.tx(users[0], K.Redelegate, { from: S.pk, to: D.pk, amount: moved })]); // H + 1
     // D was never slashed: one share per token, so the move bought `moved` shares
     expect(sharesAt(users[0], D)).toBe(moved);
+    // getstaking lists the move as still slashable for S's offences
+    const row = { validator: C.toHex(S.pk), to: C.toHex(D.pk), amount: moved.toString(), beginheight: H + 1 };
+    expect(view(users[0]).redelegations).toEqual([{ ...row, shares: moved.toString() }]);
+    expect(view(users[1]).redelegations).toEqual([]);
     await h.mine(); // H + 2
     const slashed = C.stakingLedger(h.q).slashed;
     const escrow = h.balance(C.STAKING_ESCROW);
@@ -91,9 +95,17 @@ describe('staking: redelegated stake is slashed for the source\'s offences', () 
     let pending = 0n;
     for (const k of accounts) pending += C.pendingRewardsScaled(h.q, k.pk);
     expect(h.balance(C.STAKING_REWARDS) * C.REWARD_SCALE).toBe(pending + C.stakingLedger(h.q).carry);
+    // the entry's shares follow the cut (a second slash of S would take the fraction of what is left)
+    expect(view(users[0]).redelegations).toEqual([{ ...row, shares: (moved - cut).toString() }]);
     // S is tombstoned: later evidence takes nothing more from the moved stake
     await evidence(0, h.chain.height);
     expect(at(users[0], D)).toBe(moved - cut);
+    // once evidence of an offence up to the move can no longer land (window = min(evidenceMaxAge 100, unbondingBlocks 20 - 1)), it is no longer listed, and nothing of it stays in the state
+    while (h.chain.height < H + 1 + 19) await h.mine();
+    expect(view(users[0]).redelegations).toHaveLength(1);
+    await h.mine();
+    expect(view(users[0]).redelegations).toEqual([]);
+    expect(redelegationKeys(h)).toEqual([]);
     await h.chain.close();
   });
 
@@ -213,8 +225,9 @@ describe('staking: redelegated stake is slashed for the source\'s offences', () 
       most = Math.max(most, redelegationKeys(h).length);
       identities();
     }
-    // per live block: two buckets and one prune list; per source: one head. Live blocks: window + 1 (pruned at the end of begin + window + 1)
-    expect(most).toBe((U - 1 + 1) * 3 + 2);
+    // per live block: two buckets and one prune list; per source: one head; per user: its refs. Live blocks: window + 1 (pruned at the end of begin + window + 1)
+    expect(most).toBe((U - 1 + 1) * 3 + 2 + users.length);
+    expect(C.stakingOfAccount(h.q, users[0].pk).redelegations.map((r) => r.beginheight)).toEqual([h.chain.height - 3, h.chain.height - 2, h.chain.height - 1, h.chain.height]);
     for (let i = 0; i < U; i++) await h.mine();
     expect(redelegationKeys(h)).toEqual([]);
     await h.chain.close();

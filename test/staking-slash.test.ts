@@ -122,7 +122,7 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
           }
           expect(h.balance(C.STAKING_REWARDS) * S).toBe(pending + C.stakingLedger(h.q).carry + rests);
         };
-        const redelegationKeys = () => [...h.chain.state.space('staking').keys()].filter((k) => /^[xyz]/.test(k));
+        const redelegationKeys = () => [...h.chain.state.space('staking').keys()].filter((k) => /^[wxyz]/.test(k));
         /** Shares a slash of `target` at `at` for an offence at `offence` must cut, per (delegator, destination): from the buckets begun at or after the offence, not matured. */
         const cutsOf = (target: Uint8Array, offence: number, at: number, bp: bigint) => {
           const cuts = new Map<string, bigint>();

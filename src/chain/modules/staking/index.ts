@@ -71,6 +71,7 @@
 //   x/<source><begin u32 BE> -> redelegations away from source begun then: prev begin u32 | (delegator | destination | shares | tokens)*
 //   y/<source>         -> begin height of the source's newest redelegation bucket
 //   z/<begin u32 BE>   -> sources with a redelegation bucket begun then (the prune list)
+//   w/<account>        -> (source | begin u32)*: the buckets holding the account's redelegations (getstaking)
 //   m/<operator>       -> liveness window (rewards.ts recordSigned)
 // Coins: bonded and unbonding stake is held by STAKING_ESCROW, settled rewards by
 // STAKING_REWARDS (minted there from reward + fees - claimed each block); slashes burn
@@ -86,7 +87,7 @@ import { bytesParam, hex32, units } from '../assets/index.js';
 import type { BankKeeper } from '../bank/index.js';
 import { DEFAULT_EVIDENCE_MAX_AGE } from '../bft/index.js';
 import { stakingParams, type StakingParams } from './params.js';
-import { pruneRedelegations, readBucket, recordRedelegation, redelegationHead, redelegationRoom, redelegationWindow, writeBucket } from './redelegations.js';
+import { pruneRedelegations, readBucket, recordRedelegation, redelegationHead, redelegationRoom, redelegationsOf, redelegationWindow, writeBucket } from './redelegations.js';
 import { cmpBytes, emptyCodec, fail, indexAppend, indexAt, indexCount, kindOn, page, short, sweepLiveness, type Get } from './set.js';
 import {
   accOf, addReward, be32, readList, writeList, BP, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, writeBig, writeCarry,
@@ -830,10 +831,12 @@ function accountView(q: Pick<StateQuery, 'read'>, acct: Uint8Array) {
     const pool = readPool(s, e.validator, e.release);
     return { validator: toHex(e.validator), amount: (pool ? poolValue(pool, e.shares) : 0n).toString(), releaseheight: e.release };
   });
+  // Moves still slashable for the source's offences: the tokens moved, the shares of the destination a slash of the source would cut its fraction of.
+  const redelegations = redelegationsOf(s, acct).map((e) => ({ validator: toHex(e.src), to: toHex(e.dst), amount: e.tokens.toString(), shares: e.shares.toString(), beginheight: e.begin }));
   const active = new Map(readActive(s).map((e) => [binKey(e.operator), e]));
   let bonded = 0n;
   for (const d of delegations) bonded += BigInt(d.amount);
-  return { pending, json: { address: toHex(acct), bonded: bonded.toString(), delegations, unbonding, pendingrewards: (pending / SCALE).toString(), validator: own ? validatorJson(own, active) : null } };
+  return { pending, json: { address: toHex(acct), bonded: bonded.toString(), delegations, unbonding, redelegations, pendingrewards: (pending / SCALE).toString(), validator: own ? validatorJson(own, active) : null } };
 }
 
 /** An account's pending rewards in scaled units (settled balance + unsettled positions + commission), exact. */
@@ -898,7 +901,7 @@ export const staking: ChainModule<StakingKeeper> = {
   },
   rpc: {
     getstaking: {
-      description: 'getstaking address — bonded stake per validator, unbonding entries with their release heights, pending rewards (base units), and the validator record if the address operates one',
+      description: 'getstaking address — bonded stake per validator, unbonding entries with their release heights, redelegations still slashable for the source validator\'s offences (with their begin heights), pending rewards (base units), and the validator record if the address operates one',
       params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
       handler: (q, [addr]) => stakingOfAccount(q, bytesParam(addr, 'address')),
     },

@@ -8,12 +8,13 @@
 //   x/<source><begin u32 BE> -> prev begin u32 | (delegator 32 | destination 32 | shares | tokens)*
 //   y/<source>               -> begin height of the source's newest bucket
 //   z/<begin u32 BE>         -> sources with a bucket begun then (32 bytes each): the prune list
+//   w/<delegator>            -> (source 32 | begin u32)*: the buckets holding the delegator's entries (getstaking)
 // Buckets of a source link newest first (prev); they are pruned oldest first, so a walk that
 // meets a missing bucket has met the end of the live ones. An entry is merged with the one of
 // the same delegator and destination in its block, and a bucket holds at most
 // maxRedelegationsPerBlock entries: a slash touches at most window x cap entries.
 import { Reader, Writer } from '../../codec.js';
-import { bytesEqual } from '../../hex.js';
+import { binKey, bytesEqual } from '../../hex.js';
 import type { ModuleStore } from '../../module.js';
 import { be32, readBig, readList, sk, u32Of, writeBig, writeList } from './rewards.js';
 import { fail, short, type Get } from './set.js';
@@ -37,6 +38,26 @@ export interface RedelegationBucket {
 const bucketKey = (src: Uint8Array, begin: number) => sk('x', src, be32(begin));
 const headKey = (src: Uint8Array) => sk('y', src);
 const dueKey = (begin: number) => sk('z', be32(begin));
+const refsKey = (delegator: Uint8Array) => sk('w', delegator);
+
+interface BucketRef {
+  src: Uint8Array;
+  begin: number;
+}
+function readRefs(s: Get, delegator: Uint8Array): BucketRef[] {
+  const b = s.get(refsKey(delegator));
+  const out: BucketRef[] = [];
+  if (!b) return out;
+  const r = new Reader(b, 'redelegation refs');
+  while (r.remaining > 0) out.push({ src: r.fixed(32, 'refs.source'), begin: r.u32('refs.begin') });
+  return out;
+}
+function writeRefs(s: ModuleStore, delegator: Uint8Array, refs: BucketRef[]): void {
+  if (refs.length === 0) return s.set(refsKey(delegator), undefined);
+  const w = new Writer(36 * refs.length);
+  for (const x of refs) w.fixed(x.src, 32, 'refs.source').u32(x.begin, 'refs.begin');
+  s.set(refsKey(delegator), w.finish());
+}
 
 /**
  * Blocks after its begin height that a redelegation stays slashable: a slash at height h
@@ -93,15 +114,28 @@ export function recordRedelegation(s: ModuleStore, src: Uint8Array, begin: numbe
   if (same) {
     same.shares += e.shares;
     same.tokens += e.tokens;
-  } else b.entries.push({ ...e });
+  } else {
+    // The delegator's first entry in this bucket: the bucket joins its refs.
+    if (!b.entries.some((x) => bytesEqual(x.delegator, e.delegator))) writeRefs(s, e.delegator, [...readRefs(s, e.delegator), { src, begin }]);
+    b.entries.push({ ...e });
+  }
   writeBucket(s, src, begin, b);
+}
+
+/** The delegator's entries still in a bucket (so still slashable for the source's offences), oldest first. */
+export function redelegationsOf(s: Get, delegator: Uint8Array): (RedelegationEntry & { src: Uint8Array; begin: number })[] {
+  const out: (RedelegationEntry & { src: Uint8Array; begin: number })[] = [];
+  for (const ref of readRefs(s, delegator)) {
+    for (const e of readBucket(s, ref.src, ref.begin)?.entries ?? []) if (bytesEqual(e.delegator, delegator)) out.push({ ...e, src: ref.src, begin: ref.begin });
+  }
+  return out;
 }
 
 /**
  * Deletes the buckets no slash from `height` on can reach: those begun at
  * height - window - 1 (one block's worth, each pruned the block it expires, so the live
- * buckets are those of the last window + 1 blocks). Work: one key per redelegating source
- * of that block.
+ * buckets are those of the last window + 1 blocks). Work: per redelegating source of that
+ * block, its bucket and the refs of its (at most maxRedelegationsPerBlock) delegators.
  */
 export function pruneRedelegations(s: ModuleStore, height: number, window: number): void {
   const begin = height - window - 1;
@@ -109,6 +143,9 @@ export function pruneRedelegations(s: ModuleStore, height: number, window: numbe
   const due = readList(s, dueKey(begin));
   if (due.length === 0) return;
   for (const src of due) {
+    const delegators = new Map<string, Uint8Array>();
+    for (const e of readBucket(s, src, begin)?.entries ?? []) delegators.set(binKey(e.delegator), e.delegator);
+    for (const d of delegators.values()) writeRefs(s, d, readRefs(s, d).filter((x) => x.begin !== begin || !bytesEqual(x.src, src)));
     s.set(bucketKey(src, begin), undefined);
     if (redelegationHead(s, src) === begin) s.set(headKey(src), undefined);
   }
