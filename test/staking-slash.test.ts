@@ -2,13 +2,18 @@
 // always holds exactly the bonded plus the unbonding stake; coins are only ever paid to
 // their owners or burned by a slash (the module's slashed total); a slash takes the
 // fraction from bonded stake and from unbonding begun at or after the offence height and
-// leaves unbonding begun before it untouched; a tombstoned validator is never slashed
-// again. And the validator record codec: round trip, strict status byte.
+// leaves unbonding begun before it untouched; stake redelegated away from the slashed
+// validator at or after the offence loses the fraction of the shares it bought at its
+// destination (as far as the position there still holds them), the destination's other
+// holders lose nothing; a tombstoned validator is never slashed again; the rewards held are
+// the pending rewards plus the carry after every block; the redelegation buckets are pruned.
+// And the validator record codec: round trip, strict status byte.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as C from '../dist/chain/index.js';
 import { binKey } from '../dist/chain/hex.js';
 import * as M from '../dist/chain/modules/staking/index.js';
+import { readBucket, redelegationHead } from '../dist/chain/modules/staking/redelegations.js';
 import { distribute, readBig } from '../dist/chain/modules/staking/rewards.js';
 import { fakeBft, keyOf, openStaking, TEST_PUNISH_KIND } from './support/staking.js';
 
@@ -30,13 +35,16 @@ const premine = accounts.map((k) => ({ publicKey: k.pk, amount: 1_000_000n * COI
 const arbOp = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant('delegate' as const), u: fc.nat({ max: 2 }), v: fc.nat({ max: 1 }), amount: fc.bigInt({ min: 1n, max: 2000n * COIN }) }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('undelegate' as const), u: fc.nat({ max: 2 }), v: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 100 }) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('redelegate' as const), u: fc.nat({ max: 2 }), v: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 100 }) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('redelegate' as const), u: fc.nat({ max: 2 }), v: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 100 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('claim' as const), u: fc.nat({ max: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('blocks' as const), n: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('double-sign' as const), v: fc.nat({ max: 1 }), age: fc.nat({ max: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('downtime' as const), v: fc.nat({ max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('unjail' as const), v: fc.nat({ max: 1 }) }) },
+  // the escape: redelegate away (and perhaps undelegate some of it from the destination), then evidence lands for an offence `age` blocks before it, often at or before the move
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('escape' as const), u: fc.nat({ max: 2 }), v: fc.nat({ max: 1 }), pct: fc.integer({ min: 1, max: 100 }), gap: fc.nat({ max: 2 }), age: fc.nat({ max: 5 }), leave: fc.option(fc.integer({ min: 90, max: 100 }), { nil: undefined }) }) },
 );
+
 
 interface Row {
   operator: string;
@@ -69,6 +77,8 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
         const R = h.params.blockReward;
         let blocks = 0;
         const paid = accounts.map(() => 0n);
+        // the model of the redelegations: the shares each bought at its destination, less the slashes of its source
+        const moves: { key: string; from: number; begin: number; shares: bigint }[] = [];
         const rows = () => (h.chain.registry.rpcViews().get('listvalidators')!.handler(h.q, []) as { validators: Row[] }).validators;
         const view = (i: number) => C.stakingOfAccount(h.q, accounts[i].pk);
         const check = () => {
@@ -96,6 +106,37 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
           let pre = 0n;
           for (const a of premine) pre += a.amount;
           expect(total).toBe(pre + selfStake[0] + selfStake[1] + BigInt(blocks) * R - C.stakingLedger(h.q).slashed);
+          rewardIdentity();
+        };
+        // unpaid scaled units are all held, in the carry, or the rest a validator's pool hands
+        // to the carry when it next settles (zero while tokens = shares, so only after a
+        // slash; the views do not count it)
+        const rewardIdentity = () => {
+          let pending = 0n;
+          for (const k of accounts) pending += C.pendingRewardsScaled(h.q, k.pk);
+          const G = readBig(new C.Reader(h.q.read('staking', 'g')!, 'g'), 'G');
+          let rests = 0n;
+          for (const k of vals) {
+            const v = M.decodeVal(k.pk, h.q.read('staking', `v${binKey(k.pk)}`)!);
+            if (!v.jailed) rests += distribute({ ...v }, v.tokens * (G - v.gSnap));
+          }
+          expect(h.balance(C.STAKING_REWARDS) * S).toBe(pending + C.stakingLedger(h.q).carry + rests);
+        };
+        const redelegationKeys = () => [...h.chain.state.space('staking').keys()].filter((k) => /^[wxyz]/.test(k));
+        /** Shares a slash of `target` at `at` for an offence at `offence` must cut, per (delegator, destination): from the buckets begun at or after the offence, not matured. */
+        const cutsOf = (target: Uint8Array, offence: number, at: number, bp: bigint) => {
+          const cuts = new Map<string, bigint>();
+          const store = { get: (k: string) => h.q.read('staking', k) };
+          for (let b = redelegationHead(store, target); b >= offence && b + U > at; ) {
+            const bucket = readBucket(store, target, b);
+            if (!bucket) break;
+            for (const e of bucket.entries) {
+              const k = `${C.toHex(e.delegator)}/${C.toHex(e.dst)}`;
+              cuts.set(k, (cuts.get(k) ?? 0n) + (e.shares * bp) / BP);
+            }
+            b = bucket.prev;
+          }
+          return cuts;
         };
         const block = async (txs: C.Transaction[]) => {
           const out = await h.mine(txs, { allowFail: true });
@@ -109,17 +150,29 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
         };
         // every user starts with stake on both validators, so most undelegations are real
         await block(users.flatMap((u) => vals.map((v) => h.tx(u, K.Delegate, { validator: v.pk, amount: 1000n * COIN }))));
-        for (const op of plan) {
+        const steps = plan.flatMap((op) =>
+          op.t === 'escape'
+            ? [
+                { t: 'redelegate' as const, u: op.u, v: op.v, pct: op.pct },
+                ...(op.leave ? [{ t: 'undelegate' as const, u: op.u, v: 1 - op.v, pct: op.leave }] : []),
+                ...Array.from({ length: op.gap }, () => ({ t: 'blocks' as const, n: 1 })), { t: 'double-sign' as const, v: op.v, age: op.age },
+              ]
+            : [op],
+        );
+        for (const op of steps) {
           if (op.t === 'blocks') for (let i = 0; i < op.n; i++) await block([]);
           else if (op.t === 'delegate') await block([h.tx(users[op.u], K.Delegate, { validator: vals[op.v].pk, amount: op.amount })]);
           else if (op.t === 'undelegate' || op.t === 'redelegate') {
             const amount = amountOf(op.u, op.v, op.pct);
             if (amount === 0n) continue;
-            await block([
+            const sharesAt = () => BigInt(view(2 + op.u).delegations.find((x) => x.validator === C.toHex(vals[1 - op.v].pk))?.shares ?? '0');
+            const was = sharesAt();
+            const [r] = await block([
               op.t === 'undelegate'
                 ? h.tx(users[op.u], K.Undelegate, { validator: vals[op.v].pk, amount })
                 : h.tx(users[op.u], K.Redelegate, { from: vals[op.v].pk, to: vals[1 - op.v].pk, amount }),
             ]);
+            if (op.t === 'redelegate' && r.ok) moves.push({ key: `${C.toHex(users[op.u].pk)}/${C.toHex(vals[1 - op.v].pk)}`, from: op.v, begin: h.chain.height, shares: sharesAt() - was });
           } else if (op.t === 'claim') {
             const [r] = await block([h.tx(accounts[op.u], K.Claim, {})]);
             if (r.ok) paid[op.u] += BigInt(/^claimed (\d+)$/.exec(r.text)![1]);
@@ -138,6 +191,20 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
             const target = C.toHex(vals[op.v].pk);
             const was = rows()[op.v];
             const before = accounts.map((_, i) => view(i));
+            const cuts = new Map<string, bigint>();
+            if (!was.tombstoned) {
+              for (const m of moves) {
+                if (m.from !== op.v || m.begin < offence || m.begin + U <= at) continue;
+                const cut = (m.shares * bp) / BP;
+                m.shares -= cut;
+                cuts.set(m.key, (cuts.get(m.key) ?? 0n) + cut);
+              }
+              // what the module recorded is what the model says
+              expect(cutsOf(vals[op.v].pk, offence, at, bp)).toEqual(cuts);
+            }
+            // destinations some burn reaches: their share price may rise by the rounding of each burn (less than a unit per burn for any holder), never fall
+            const touched = new Map<string, bigint>();
+            for (const [k, c] of cuts) if (c > 0n) touched.set(k.split('/')[1], (touched.get(k.split('/')[1]) ?? 0n) + 1n);
             const slashed = C.stakingLedger(h.q).slashed;
             await block([h.tx(reporter, TEST_PUNISH_KIND, { key: vals[op.v].pk, offence: op.t === 'downtime' ? 1 : 0, at: offence })]);
             const after = accounts.map((_, i) => view(i));
@@ -153,10 +220,22 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
               expect(near(BigInt(now.stake), BigInt(was.stake), bp)).toBe(true);
             }
             for (let i = 0; i < accounts.length; i++) {
-              for (const d of after[i].delegations) {
-                const old = before[i].delegations.find((x) => x.validator === d.validator)!;
-                if (d.validator !== target || was.tombstoned) expect(d.amount).toBe(old.amount);
-                else expect(near(BigInt(d.amount), BigInt(old.amount), bp)).toBe(true);
+              for (const old of before[i].delegations) {
+                const d = after[i].delegations.find((x) => x.validator === old.validator);
+                const cut = cuts.get(`${C.toHex(accounts[i].pk)}/${old.validator}`) ?? 0n;
+                const oldShares = BigInt(old.shares);
+                if (cut > 0n) {
+                  // the redelegated stake lost the fraction of its shares where it now is, at most what is left there
+                  const want = oldShares - (cut < oldShares ? cut : oldShares);
+                  expect(BigInt(d?.shares ?? '0')).toBe(want);
+                  expect(BigInt(d?.amount ?? '0') <= BigInt(old.amount)).toBe(true);
+                  continue;
+                }
+                expect(d).toBeDefined();
+                expect(d!.shares).toBe(old.shares);
+                if (old.validator === target && !was.tombstoned) expect(near(BigInt(d!.amount), BigInt(old.amount), bp)).toBe(true);
+                else if (touched.has(old.validator)) expect(BigInt(d!.amount) >= BigInt(old.amount) && BigInt(d!.amount) <= BigInt(old.amount) + touched.get(old.validator)!).toBe(true);
+                else expect(d!.amount).toBe(old.amount);
               }
               // entries still unbonding after the block, matched by (validator, release height)
               const live = (v: typeof after[number]) => v.unbonding.filter((e) => e.releaseheight > at);
@@ -173,18 +252,8 @@ describe('staking slashes: the offence height, the escrow and the burn', () => {
         // everything unbonding is released: nothing left behind in the pools
         for (let i = 0; i <= U; i++) await block([]);
         for (const v of rows()) expect(v.unbonding).toBe('0');
-        // the reward identity still holds with slashes: unpaid scaled units are all held, in the
-        // carry, or the rest a validator's pool hands to the carry when it next settles (zero
-        // while tokens = shares, so only after a slash; the views do not count it)
-        let pending = 0n;
-        for (const k of accounts) pending += C.pendingRewardsScaled(h.q, k.pk);
-        const G = readBig(new C.Reader(h.q.read('staking', 'g')!, 'g'), 'G');
-        let rests = 0n;
-        for (const k of vals) {
-          const v = M.decodeVal(k.pk, h.q.read('staking', `v${binKey(k.pk)}`)!);
-          if (!v.jailed) rests += distribute({ ...v }, v.tokens * (G - v.gSnap));
-        }
-        expect(h.balance(C.STAKING_REWARDS) * S).toBe(pending + C.stakingLedger(h.q).carry + rests);
+        // and every redelegation bucket has left the slash window (min(evidenceMaxAge, U - 1) blocks) and is gone
+        expect(redelegationKeys()).toEqual([]);
         let out = 0n;
         for (const p of paid) out += p;
         expect(C.stakingLedger(h.q).issued).toBe(h.balance(C.STAKING_REWARDS) + out);

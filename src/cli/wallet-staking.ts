@@ -130,7 +130,7 @@ export function addStakingCommands(wallet: Command): void {
 
   wallet
     .command('redelegate')
-    .description('proof of stake: move bonded coins from one validator to another at once')
+    .description('proof of stake: move bonded coins from one validator to another at once (the moved coins stay slashable for offences the validator left committed up to the move)')
     .argument('<from>', 'operator address of the validator to leave')
     .argument('<to>', 'operator address of the validator to join')
     .argument('<amount>', amountHelp)
@@ -168,6 +168,7 @@ export function addStakingCommands(wallet: Command): void {
         for (const d of v.delegations ?? []) console.log(`  with ${d.validator}: ${coins(d.amount)} (pending ${coins(d.pendingreward)})`);
         for (const d of v.votes ?? []) console.log(`  voting for ${d.delegate} (pending ${coins(d.pendingreward)})`);
         for (const u of v.unbonding) console.log(`unbonding ${coins(u.amount)} released at height ${u.releaseheight}`);
+        for (const r of v.redelegations ?? []) console.log(`redelegated ${coins(r.amount)} from ${r.validator} to ${r.to} at height ${r.beginheight} (slashable for offences of ${r.validator} up to then)`);
         console.log(`pending  ${coins(v.pendingrewards)} (claim with "hashlane wallet claim")`);
       }),
     );

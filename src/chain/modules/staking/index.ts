@@ -30,8 +30,26 @@
 // doubleSignSlash and tombstones: jailed for ever (unjail fails bad-staking-tombstoned), and
 // every later punish of it (evidence of another offence, downtime) is a no-op, so its
 // delegators are slashed once; they may still undelegate, redelegate away and claim.
-// Redelegated stake moves at once and is not slashable for offences of the source committed
-// before the move (Cosmos keeps redelegation entries for that; not here).
+//
+// Redelegation moves stake to the destination at once, but it stays slashable for the
+// source's offences committed at or before the move (otherwise a double-signer's delegators
+// could all redelegate away between the offence and its evidence and lose nothing). As in
+// Cosmos, the move is recorded (redelegations.ts: delegator, destination, the shares bought
+// there, tokens moved) in one bucket per (source, block), kept for
+// window = min(evidenceMaxAge, unbondingBlocks - 1) blocks and pruned one block's worth per
+// endBlock. A slash of the source for an offence at height H also cuts the fraction of the
+// shares of every entry begun at or after H and not matured (the unbonding pools' rule), and
+// burns that many shares from the delegator's position at the destination, settled first —
+// at most what the position still holds: what the delegator has since undelegated or
+// redelegated again from there is out of reach (Cosmos slashes only the destination
+// delegation too), so the slash is never more than there is. Each bucket holds at most
+// maxRedelegationsPerBlock entries (one more fails bad-staking-redelegation-busy), so a slash
+// touches at most (window + 1) x cap entries, never all delegators; the destination's other
+// delegators lose nothing (shares are burned at their value rounded down) and the destination
+// is not punished. The moved stake is the destination's own stake as well: the
+// destination's offences slash it with the rest of its pool (a delegation is slashed for
+// its validator's offences whenever it joined, as in Cosmos), and the entry, being shares,
+// follows that loss. A tombstoned source records nothing (it is never slashed again).
 //
 // Voting power = bonded stake >> shift, where shift is the smallest that keeps the active
 // set's total power <= 2^60 (the ValidatorSet bound); a validator whose power rounds to 0
@@ -50,6 +68,10 @@
 //   q/<height u32 BE>  -> accounts with unbonding released at that height
 //   r/<account>        -> settled scaled rewards not yet claimed
 //   a                  -> active set: (operator 32 | consensus key 32 | power | since u32)*
+//   x/<source><begin u32 BE> -> redelegations away from source begun then: prev begin u32 | (delegator | destination | shares | tokens)*
+//   y/<source>         -> begin height of the source's newest redelegation bucket
+//   z/<begin u32 BE>   -> sources with a redelegation bucket begun then (the prune list)
+//   w/<account>        -> (source | begin u32)*: the buckets holding the account's redelegations (getstaking)
 //   m/<operator>       -> liveness window (rewards.ts recordSigned)
 // Coins: bonded and unbonding stake is held by STAKING_ESCROW, settled rewards by
 // STAKING_REWARDS (minted there from reward + fees - claimed each block); slashes burn
@@ -65,6 +87,7 @@ import { bytesParam, hex32, units } from '../assets/index.js';
 import type { BankKeeper } from '../bank/index.js';
 import { DEFAULT_EVIDENCE_MAX_AGE } from '../bft/index.js';
 import { stakingParams, type StakingParams } from './params.js';
+import { pruneRedelegations, readBucket, recordRedelegation, redelegationHead, redelegationRoom, redelegationsOf, redelegationWindow, writeBucket } from './redelegations.js';
 import { cmpBytes, emptyCodec, fail, indexAppend, indexAt, indexCount, kindOn, page, short, sweepLiveness, type Get } from './set.js';
 import {
   accOf, addReward, be32, readList, writeList, BP, distribute, earned, readBig, readCarry, recordSigned, rewardBalance, SCALE, scheduleRelease, sk, takeDue, takeReward, writeBig, writeCarry,
@@ -312,8 +335,8 @@ function save(o: Ops, v: ValidatorRecord): void {
   writeGlobal(o.store, o.g);
 }
 
-/** Bonds `amount` of `acct` (already moved to the escrow) into validator `v`'s pool. */
-function bondInto(o: Ops, v: ValidatorRecord, acct: Uint8Array, amount: bigint): void {
+/** Bonds `amount` of `acct` (already moved to the escrow) into validator `v`'s pool; returns the shares it bought. */
+function bondInto(o: Ops, v: ValidatorRecord, acct: Uint8Array, amount: bigint): bigint {
   if (amount <= 0n) fail('bad-staking-amount', 'a bond needs a positive amount');
   if (v.shares > 0n && v.tokens === 0n) fail('bad-staking-validator-empty', `validator ${short(v.operator)} has no tokens left behind its shares`);
   const shares = v.shares === 0n ? amount : (amount * v.shares) / v.tokens;
@@ -335,6 +358,7 @@ function bondInto(o: Ops, v: ValidatorRecord, acct: Uint8Array, amount: bigint):
   if (!v.jailed) o.g.T += amount;
   writePos(o.store, v.operator, acct, pos);
   save(o, v);
+  return shares;
 }
 
 /** Takes `amount` (or a bit more: whole shares) out of `acct`'s position in `v`; returns the tokens removed. */
@@ -420,10 +444,73 @@ function slash(o: Ops, v: ValidatorRecord, bp: number, offenceHeight: number, he
     at = pool.prev;
   }
   v.ubTokens -= unbonding;
-  o.g.slashed += bonded + unbonding;
-  if (bonded + unbonding > 0n) o.bank.burn(STAKING_ESCROW, bonded + unbonding);
+  const moved = slashRedelegations(o, v, bp, offenceHeight, height);
+  o.g.slashed += bonded + unbonding + moved;
+  if (bonded + unbonding + moved > 0n) o.bank.burn(STAKING_ESCROW, bonded + unbonding + moved);
   save(o, v);
-  return bonded + unbonding;
+  return bonded + unbonding + moved;
+}
+
+/**
+ * The stake redelegated away from `src` at or after the offence height, and not matured
+ * (begun more than unbondingBlocks before this height: the same rule as the unbonding
+ * pools, so an entry begun exactly unbondingBlocks ago is left alone), loses the fraction
+ * where it now is: each entry's shares of its destination are cut by bp (rounded down), and
+ * that many shares (at most what the delegator's position there still holds) are burned
+ * from the position. Stake the delegator has since undelegated or redelegated again is out
+ * of reach (Cosmos slashes only the destination delegation too); what is left is slashed,
+ * never more than there is. The buckets walk newest first and stop at the first one begun
+ * before the offence, matured or pruned: at most window + 1 buckets of at most
+ * maxRedelegationsPerBlock entries. Returns the tokens burned (the caller burns them).
+ */
+function slashRedelegations(o: Ops, src: ValidatorRecord, bp: number, offenceHeight: number, height: number): bigint {
+  let burned = 0n;
+  for (let at = redelegationHead(o.store, src.operator); at >= offenceHeight && at + o.p.unbondingBlocks > height; ) {
+    const bucket = readBucket(o.store, src.operator, at);
+    if (!bucket) break; // pruned, and so is every older bucket
+    let changed = false;
+    for (const e of bucket.entries) {
+      const cut = (e.shares * BigInt(bp)) / BP;
+      if (cut === 0n) continue;
+      e.shares -= cut;
+      changed = true;
+      burned += burnShares(o, e.dst, e.delegator, cut, height);
+    }
+    if (changed) writeBucket(o.store, src.operator, at, bucket);
+    at = bucket.prev;
+  }
+  return burned;
+}
+
+/**
+ * Removes up to `shares` of `acct`'s position with validator `op` and returns their worth
+ * (rounded down, so the share price never falls and the pool's other holders lose
+ * nothing), which leaves the escrow with the caller's burn. The pool and the position are
+ * settled first (F1: what they earned before the cut stays earned). The destination is not
+ * punished: it stays bonded or jailed as it was; only the self-bond rule applies as in an
+ * undelegation (an operator whose own position this empties is jailed: no validator runs
+ * without a self-bond).
+ */
+function burnShares(o: Ops, op: Uint8Array, acct: Uint8Array, shares: bigint, height: number): bigint {
+  const v = needVal(o.store, op);
+  settleVal(o, v);
+  const pos = settlePos(o, v, acct);
+  const take = shares < pos.shares ? shares : pos.shares;
+  const tokens = take === 0n ? 0n : valueOf(v, take);
+  const self = bytesEqual(v.operator, acct);
+  pos.shares -= take;
+  v.shares -= take;
+  if (self) v.selfShares -= take;
+  v.tokens -= tokens;
+  if (!v.jailed) o.g.T -= tokens;
+  writePos(o.store, v.operator, acct, pos);
+  if (take > 0n && pos.shares === 0n) {
+    const key = sk('p', acct);
+    writeList(o.store, key, readList(o.store, key).filter((x) => !bytesEqual(x, v.operator)));
+    if (self && !v.jailed) jail(o, v, height);
+  }
+  save(o, v);
+  return tokens;
 }
 
 /**
@@ -648,8 +735,12 @@ const redelegateKind = kind<RedelegateBody>({
   run(o, tx, ctx) {
     const src = needVal(o.store, tx.body.from);
     const dst = needVal(o.store, tx.body.to);
+    // A tombstoned source is never slashed again: nothing to record, and no cap on leaving it.
+    const track = !src.tombstoned;
+    if (track) redelegationRoom(o.store, src.operator, ctx.height, tx.from, dst.operator, o.p.maxRedelegationsPerBlock);
     const tokens = unbondFrom(o, src, tx.from, tx.body.amount, ctx.height);
-    bondInto(o, dst, tx.from, tokens);
+    const shares = bondInto(o, dst, tx.from, tokens);
+    if (track) recordRedelegation(o.store, src.operator, ctx.height, { delegator: tx.from, dst: dst.operator, shares, tokens });
     return `moved ${tokens} from ${toHex(src.operator)} to ${toHex(dst.operator)}`;
   },
   toJson: (b) => ({ validator: toHex(b.from), to: toHex(b.to), amount: b.amount.toString() }),
@@ -740,10 +831,12 @@ function accountView(q: Pick<StateQuery, 'read'>, acct: Uint8Array) {
     const pool = readPool(s, e.validator, e.release);
     return { validator: toHex(e.validator), amount: (pool ? poolValue(pool, e.shares) : 0n).toString(), releaseheight: e.release };
   });
+  // Moves still slashable for the source's offences: the tokens moved, the shares of the destination a slash of the source would cut its fraction of.
+  const redelegations = redelegationsOf(s, acct).map((e) => ({ validator: toHex(e.src), to: toHex(e.dst), amount: e.tokens.toString(), shares: e.shares.toString(), beginheight: e.begin }));
   const active = new Map(readActive(s).map((e) => [binKey(e.operator), e]));
   let bonded = 0n;
   for (const d of delegations) bonded += BigInt(d.amount);
-  return { pending, json: { address: toHex(acct), bonded: bonded.toString(), delegations, unbonding, pendingrewards: (pending / SCALE).toString(), validator: own ? validatorJson(own, active) : null } };
+  return { pending, json: { address: toHex(acct), bonded: bonded.toString(), delegations, unbonding, redelegations, pendingrewards: (pending / SCALE).toString(), validator: own ? validatorJson(own, active) : null } };
 }
 
 /** An account's pending rewards in scaled units (settled balance + unsettled positions + commission), exact. */
@@ -784,6 +877,7 @@ export const staking: ChainModule<StakingKeeper> = {
   endBlock(ctx) {
     const o = ops(ctx.store, ctx.params, ctx.call);
     release(o, ctx.height);
+    pruneRedelegations(o.store, ctx.height, redelegationWindow(o.p.unbondingBlocks, ctx.params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE));
     const amount = ctx.reward + ctx.fees - ctx.claimed;
     if (amount > 0n) {
       o.bank.mint(STAKING_REWARDS, amount);
@@ -807,7 +901,7 @@ export const staking: ChainModule<StakingKeeper> = {
   },
   rpc: {
     getstaking: {
-      description: 'getstaking address — bonded stake per validator, unbonding entries with their release heights, pending rewards (base units), and the validator record if the address operates one',
+      description: 'getstaking address — bonded stake per validator, unbonding entries with their release heights, redelegations still slashable for the source validator\'s offences (with their begin heights), pending rewards (base units), and the validator record if the address operates one',
       params: [{ name: 'address', type: 'hex', maxBytes: 32 }],
       handler: (q, [addr]) => stakingOfAccount(q, bytesParam(addr, 'address')),
     },
@@ -846,6 +940,7 @@ export const staking: ChainModule<StakingKeeper> = {
           minsigned: p.minSigned,
           unjaildelay: p.unjailDelay,
           minselfbond: p.minSelfBond.toString(),
+          maxredelegationsperblock: p.maxRedelegationsPerBlock,
         };
       },
     },

@@ -39,6 +39,12 @@ export interface StakingParams {
   /** Unbonding entries an account may have at once. */
   maxUnbondings: number;
   /**
+   * Redelegations (distinct delegator and destination) one source validator may record per
+   * block: a slash of the source walks them for every block of its slash window, so this
+   * bounds that walk (window x cap entries). One beyond it fails bad-staking-redelegation-busy.
+   */
+  maxRedelegationsPerBlock: number;
+  /**
    * Genesis validators. Empty: the chain's `validators` (the BFT genesis set) are bonded,
    * each with operator = consensus key and stake = power x genesisStakePerPower.
    */
@@ -84,6 +90,7 @@ export const DEFAULT_STAKING: Readonly<StakingParams> = Object.freeze({
   minSelfBond: COIN,
   maxDelegations: 32,
   maxUnbondings: 16,
+  maxRedelegationsPerBlock: 64,
   genesis: [],
   genesisStakePerPower: 1000n * COIN,
 });
@@ -134,6 +141,7 @@ export function stakingParams(section: Partial<StakingParams> | undefined): Stak
   int(p.doubleSignSlash, 'staking.doubleSignSlash', 0, 9_999);
   int(p.downtimeSlash, 'staking.downtimeSlash', 0, 9_999);
   int(p.maxDelegations, 'staking.maxDelegations', 1, 256);
+  int(p.maxRedelegationsPerBlock, 'staking.maxRedelegationsPerBlock', 1, 1024);
   amount(p.minSelfBond, 'staking.minSelfBond', 1n);
   if (!Array.isArray(p.genesis)) bad('staking.genesis must be an array');
   const seen = new Set<string>();
