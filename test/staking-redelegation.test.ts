@@ -133,28 +133,35 @@ describe('staking: redelegated stake is slashed for the source\'s offences', () 
     await h.chain.close();
   });
 
-  it('the moved stake was undelegated or redelegated again from the destination: what is left there is slashed, never more, nothing negative', async () => {
+  it('the moved stake was undelegated from the destination: what is left there is slashed, never more, nothing negative; hopping on to a third validator is refused (transitive)', async () => {
     const { h, at, view, val, evidence, identities } = await open();
     await h.mine(users.slice(0, 3).map((u) => h.tx(u, K.Delegate, { validator: S.pk, amount: 400n * COIN }))); // 1
     await h.mine(); // 2: the offence
     await h.mine(users.slice(0, 3).map((u) => h.tx(u, K.Redelegate, { from: S.pk, to: D.pk, amount: 400n * COIN }))); // 3
-    await h.mine([
-      h.tx(users[0], K.Undelegate, { validator: D.pk, amount: 390n * COIN }), // 10 left: less than the 20 the slash wants
-      h.tx(users[1], K.Undelegate, { validator: D.pk, amount: 400n * COIN }), // nothing left
-      h.tx(users[2], K.Redelegate, { from: D.pk, to: E.pk, amount: 100n * COIN }), // 300 left: the whole 20 is taken
-    ]); // 4
+    const moves = await h.mine(
+      [
+        h.tx(users[0], K.Undelegate, { validator: D.pk, amount: 390n * COIN }), // 10 left: less than the 20 the slash wants
+        h.tx(users[1], K.Undelegate, { validator: D.pk, amount: 400n * COIN }), // nothing left
+        // S -> D -> E in two blocks would take the stake out of reach: refused while S's slash can reach it
+        h.tx(users[2], K.Redelegate, { from: D.pk, to: E.pk, amount: 100n * COIN }),
+        h.tx(users[2], K.Undelegate, { validator: D.pk, amount: 100n * COIN }), // 300 left: the whole 20 is taken
+      ],
+      { allowFail: true },
+    ); // 4
+    expect(moves.map((o) => o.ok)).toEqual([true, true, false, true]);
+    expect(moves[2]!.text).toMatch(/^bad-staking-redelegation-transitive: .*stake redelegated into [0-9a-f]{16}\.\.\. from [0-9a-f]{16}\.\.\. at height 3 stays slashable/);
     const slashed = C.stakingLedger(h.q).slashed;
     const dStake = BigInt(val(D).stake);
     const sStake = BigInt(val(S).stake);
-    const unbonding = [users[0], users[1]].map((u) => view(u).unbonding.map((e) => e.amount));
+    const unbonding = users.slice(0, 3).map((u) => view(u).unbonding.map((e) => e.amount));
     await evidence(0, 2); // 5
     expect(at(users[0], D)).toBe(0n);
     expect(view(users[0]).delegations.map((d) => d.validator)).not.toContain(C.toHex(D.pk));
     expect(at(users[1], D)).toBe(0n);
     expect(at(users[2], D)).toBe(280n * COIN);
-    // out of reach: the unbonding from D and the stake moved on to E
-    expect([users[0], users[1]].map((u) => view(u).unbonding.map((e) => e.amount))).toEqual(unbonding);
-    expect(at(users[2], E)).toBe(100n * COIN);
+    // out of reach: the unbonding from D (D's own offences would reach it)
+    expect(users.slice(0, 3).map((u) => view(u).unbonding.map((e) => e.amount))).toEqual(unbonding);
+    expect(at(users[2], E)).toBe(0n);
     expect(BigInt(val(D).stake)).toBe(dStake - 10n * COIN - 20n * COIN);
     expect(C.stakingLedger(h.q).slashed - slashed).toBe((sStake * DOUBLE) / BP + 30n * COIN);
     identities();

@@ -130,7 +130,7 @@ export function addStakingCommands(wallet: Command): void {
 
   wallet
     .command('redelegate')
-    .description('proof of stake: move bonded coins from one validator to another at once (the moved coins stay slashable for offences the validator left committed up to the move)')
+    .description('proof of stake: move bonded coins from one validator to another at once (the moved coins stay slashable for offences the validator left committed up to the move, and cannot be redelegated on until that window ends)')
     .argument('<from>', 'operator address of the validator to leave')
     .argument('<to>', 'operator address of the validator to join')
     .argument('<amount>', amountHelp)

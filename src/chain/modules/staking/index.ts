@@ -40,9 +40,11 @@
 // endBlock. A slash of the source for an offence at height H also cuts the fraction of the
 // shares of every entry begun at or after H and not matured (the unbonding pools' rule), and
 // burns that many shares from the delegator's position at the destination, settled first —
-// at most what the position still holds: what the delegator has since undelegated or
-// redelegated again from there is out of reach (Cosmos slashes only the destination
-// delegation too), so the slash is never more than there is. Each bucket holds at most
+// at most what the position still holds: what the delegator has since undelegated from
+// there is out of reach (Cosmos slashes only the destination delegation too), so the slash
+// is never more than there is. Redelegating on from the destination while such an entry
+// lives is refused (bad-staking-redelegation-transitive, Cosmos's transitive check), or
+// S -> D -> E in two blocks would escape S's slash without any unbonding wait. Each bucket holds at most
 // maxRedelegationsPerBlock entries (one more fails bad-staking-redelegation-busy), so a slash
 // touches at most (window + 1) x cap entries, never all delegators; the destination's other
 // delegators lose nothing (shares are burned at their value rounded down) and the destination
@@ -737,6 +739,11 @@ const redelegateKind = kind<RedelegateBody>({
     const dst = needVal(o.store, tx.body.to);
     // A tombstoned source is never slashed again: nothing to record, and no cap on leaving it.
     const track = !src.tombstoned;
+    // Cosmos's transitive check: stake that came into src by a redelegation still slashable
+    // for its own source may not hop on, or S -> D -> E in two blocks would escape S's slash.
+    for (const e of redelegationsOf(o.store, tx.from)) {
+      if (bytesEqual(e.dst, src.operator)) fail('bad-staking-redelegation-transitive', `stake redelegated into ${short(src.operator)} from ${short(e.src)} at height ${e.begin} stays slashable there until height ${e.begin + redelegationWindow(o.p.unbondingBlocks, ctx.params.evidenceMaxAge ?? DEFAULT_EVIDENCE_MAX_AGE) + 1}; undelegate it, or redelegate it after that`);
+    }
     if (track) redelegationRoom(o.store, src.operator, ctx.height, tx.from, dst.operator, o.p.maxRedelegationsPerBlock);
     const tokens = unbondFrom(o, src, tx.from, tx.body.amount, ctx.height);
     const shares = bondInto(o, dst, tx.from, tokens);
