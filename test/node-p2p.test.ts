@@ -123,6 +123,32 @@ describe('libp2p peers', () => {
     }
   }, 30_000);
 
+  it('two nodes that dial each other at once and each kept the other\'s connection still handshake (no wait for the timeout)', async () => {
+    const P = protocolsFor(fast);
+    const status: Status = { genesis: new Uint8Array(32).fill(9), height: 0, work: 1n, tip: new Uint8Array(32).fill(9) };
+    const make = async () => {
+      const n = new Network({ protocols: P, privateKey: await generateKeyPair('Ed25519'), host: '127.0.0.1', port: 0, limits: LIMITS, status: () => status, onGossip: async () => 'ignore' as never });
+      await n.start();
+      attackers.push(n);
+      return n;
+    };
+    const a = await make();
+    const b = await make();
+    // b's dial stays silent, as if its inbound from a had opened first on its side: a keeps
+    // b as an inbound peer waiting for b's status, and b waits for a's.
+    const silent = b as unknown as { exchangeStatus(p: unknown): Promise<void> };
+    silent.exchangeStatus = async () => {};
+    b.addPeer(`127.0.0.1:${a.listenPort}`);
+    await until(() => a.peers.size === 1 && b.peers.size === 1, 5_000, 'both hold a peer');
+    delete (silent as { exchangeStatus?: unknown }).exchangeStatus;
+    expect(a.ready().length + b.ready().length).toBe(0);
+    // a's own dial now opens a second connection: a speaks first on the peer it keeps.
+    const t = Date.now();
+    a.addPeer(`127.0.0.1:${b.listenPort}`);
+    await until(() => a.ready().length === 1 && b.ready().length === 1, 4_000, 'handshake on the kept connection');
+    expect(Date.now() - t).toBeLessThan(LIMITS.handshakeTimeoutMs);
+  }, 30_000);
+
   it('syncs a 5,000-block chain header-first and relays a transaction over gossipsub', async () => {
     // 5,000 one-second blocks mined at once run ahead of the clock.
     const long = defineParams(fast, { maxFutureBlockTime: 1_000_000 });

@@ -35,7 +35,11 @@ describe('hashlane testnet --consensus pow', () => {
         expect(n.p2p).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${n.peerid}$`));
       }
       // Every node sees the two others, and the blocks node 0 mines reach all of them.
-      await until('a full mesh', async () => (await Promise.all([0, 1, 2].map((i) => net.call(i, 'getconnectioncount')))).every((c) => c === 2), 30_000);
+      await until('a full mesh', async () => (await Promise.all([0, 1, 2].map((i) => net.call(i, 'getconnectioncount')))).every((c) => c === 2), 30_000).catch((err) => {
+        // What each node's p2p layer said, to tell a lost dial from a ban.
+        for (const n of net.nodes) console.log(`node ${n.node} p2p log:\n` + readFileSync(join(net.dir, `node-${n.node}`, 'node.log'), 'utf8').split('\n').filter((l) => /p2p|peer/i.test(l)).slice(-30).join('\n'));
+        throw err;
+      });
       const h = await until('node 0 to mine 3 blocks', async () => ((await net.call(0, 'getblockcount')) >= 3 ? await net.call(0, 'getblockcount') : null), 30_000);
       const hash = await net.call(0, 'getblockhash', [h]);
       for (const i of [1, 2]) await until(`node ${i} to have block ${h}`, async () => (await net.tryCall(i, 'getblockhash', [h])) === hash, 20_000);

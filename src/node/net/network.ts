@@ -481,7 +481,18 @@ export class Network extends EventEmitter {
       if (ts && ts.length === 0) this.pending.delete(host);
     }
     const key = c.remotePeer.toString();
-    if (this.peers.has(key)) return;
+    const known = this.peers.get(key);
+    if (known) {
+      // Two nodes that dial each other at once hold two connections, and each keeps the
+      // first that opened on its side. If both kept the other's (inbound), each waits for
+      // the other to speak first until the handshake timeout drops them, and their re-dials
+      // can meet the same way. Our own dial always speaks first, on the peer we keep.
+      if (c.direction === 'outbound') {
+        for (const w of this.wanted.values()) if (w.peer === null && sameTarget(w.ma, c.remoteAddr)) w.peer = key;
+        if (!known.status && !known.closed) void this.exchangeStatus(known);
+      }
+      return;
+    }
     const peer = new Peer(c, this.opts.limits);
     this.peers.set(key, peer);
     if (c.direction === 'outbound') {
