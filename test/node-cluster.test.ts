@@ -14,10 +14,12 @@ describe('three nodes on loopback', () => {
   it('one mines, transactions go to another, all converge; a partition heals to the most-work chain', async () => {
     const alice = keypair(1);
     const bob = keypair(2);
-    // A mines to Alice; B dials A; C dials B.
-    const a = await startNode({ mine: true, threads: 1, blockIntervalMs: 40, minerAddress: alice.pk });
-    const b = await startNode({ peers: [`127.0.0.1:${a.network.listenPort}`] });
-    const c = await startNode({ peers: [`127.0.0.1:${b.network.listenPort}`] });
+    // A mines to Alice; B dials A; C dials B. Transactions sent before a gossip mesh has
+    // formed reach the miner by the mempool's push round (1 s here; see the test below).
+    const rounds = { txRebroadcastMs: 1000 };
+    const a = await startNode({ mine: true, threads: 1, blockIntervalMs: 40, minerAddress: alice.pk, ...rounds });
+    const b = await startNode({ peers: [`127.0.0.1:${a.network.listenPort}`], ...rounds });
+    const c = await startNode({ peers: [`127.0.0.1:${b.network.listenPort}`], ...rounds });
     nodes.push(a, b, c);
     await until(() => a.chain.height >= 5, 20_000, 'A mining');
     await until(() => c.chain.height >= 5, 20_000, 'C syncing through B');
@@ -63,5 +65,26 @@ describe('three nodes on loopback', () => {
     await until(() => tipOf(c) === tipOf(a) && c.mempool.size === 0 && b.mempool.size === 0, 5000, 'mined after the heal');
     expect((await rpc(c, 'gettransaction', [id])).result.confirmations).toBe(1);
     expect(stateOf(c)).toEqual(stateOf(a));
+  }, 60_000);
+});
+
+describe('transactions gossip missed', () => {
+  it('a transaction waiting in a mempool is pushed to the peers again, so one that missed the gossip still gets it', async () => {
+    const alice = keypair(1);
+    const bob = keypair(2);
+    const a = await startNode({ mine: true, threads: 1, blockIntervalMs: 40, minerAddress: alice.pk, txRebroadcastMs: 300 });
+    nodes.push(a);
+    await until(() => a.chain.height >= 3, 20_000, 'A mining');
+    await a.miner!.stop();
+    const b = await startNode({ peers: [`127.0.0.1:${a.network.listenPort}`], txRebroadcastMs: 300 });
+    nodes.push(b);
+    await until(() => b.chain.height === a.chain.height && a.network.ready().length === 1, 20_000, 'B synced');
+    // Straight into A's mempool, as if its gossip had reached no mesh: no relay happens here.
+    const tx = Buffer.from(transferHex(alice, bob.pk, 1234n, 0), 'hex');
+    a.mempool.add(tx);
+    expect(b.mempool.size).toBe(0);
+    const t = Date.now();
+    await until(() => b.mempool.size === 1, 5_000, 'the push reaches B');
+    console.log(`rebroadcast: B had the waiting transaction after ${Date.now() - t} ms (round 300 ms)`);
   }, 60_000);
 });

@@ -91,7 +91,12 @@ export interface NodeOptions {
   bftTimeouts?: Timeouts;
   /** BFT chains: how often own votes and the last decision are gossiped again. */
   bftRebroadcastMs?: number;
+  /** How often transactions waiting in the mempool longer than this are pushed to the peers again (default 10 s; 0: never). */
+  txRebroadcastMs?: number;
 }
+
+/** At most this many waiting transactions (the oldest) are pushed again per round. */
+const TX_REBROADCAST_MAX = 64;
 
 /** A node option that does not fit the chain (a miner on a bft chain). */
 export class NodeConfigError extends ChainError {
@@ -153,6 +158,7 @@ export class HashlaneNode extends EventEmitter {
   private requestStop!: () => void;
   private unsubscribe: (() => void) | null = null;
   private stopping: Promise<void> | null = null;
+  private txRebroadcast: ReturnType<typeof setInterval> | null = null;
   private lastTemplate: { key: string; at: number; template: BlockTemplate } | null = null;
   readonly startedAt = Date.now();
 
@@ -262,6 +268,20 @@ export class HashlaneNode extends EventEmitter {
       });
     }
     await this.network.start((o.peers ?? []).filter((p) => p.startsWith('/')));
+    // Gossipsub forwards a message only to the mesh of that moment and offers it to the
+    // others for a few heartbeats: a transaction that arrived while a mesh was still forming
+    // can miss a peer for good. Transactions still waiting after a round go to every peer
+    // directly (the push protocol: a peer that has one answers at once, one that did not
+    // passes it on to its own mesh), the oldest first, a bounded number per round.
+    const every = o.txRebroadcastMs ?? 10_000;
+    if (every > 0) {
+      this.txRebroadcast = setInterval(() => {
+        const due = Date.now() - every;
+        const old = this.mempool.entries().filter((e) => e.time <= due).sort((a, b) => a.time - b.time).slice(0, TX_REBROADCAST_MAX);
+        for (const e of old) this.sync.pushTx(e.tx);
+      }, every);
+      this.txRebroadcast.unref?.();
+    }
     if (this.bft) {
       this.bft.start();
       const inSet = this.bft.isValidator;
@@ -403,6 +423,7 @@ export class HashlaneNode extends EventEmitter {
   /** Stops everything; the last block commit finishes before the database closes. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.txRebroadcast) clearInterval(this.txRebroadcast);
       await this.bft?.stop();
       await this.miner?.stop();
       await this.stratum?.close();
