@@ -379,20 +379,29 @@ function unbondFrom(o: Ops, v: ValidatorRecord, acct: Uint8Array, amount: bigint
     const left = valueOf(v, pos.shares - shares);
     if (left > 0n && left < o.p.minSelfBond) fail('bad-staking-min-self-bond', `the self-bond would drop to ${left}, below the minimum ${o.p.minSelfBond}; unbond all of it or keep at least the minimum`);
   }
+  takeShares(o, v, acct, pos, shares, tokens, height);
+  return tokens;
+}
+
+/**
+ * Takes `shares` worth `tokens` out of a settled position and its pool, and saves both. A
+ * position emptied leaves the account's list; an operator whose own position this empties
+ * is jailed (Cosmos: below min self-delegation -> jailed; no validator runs without a self-bond).
+ */
+function takeShares(o: Ops, v: ValidatorRecord, acct: Uint8Array, pos: Position, shares: bigint, tokens: bigint, height: number): void {
+  const self = bytesEqual(v.operator, acct);
   pos.shares -= shares;
   v.shares -= shares;
   if (self) v.selfShares -= shares;
   v.tokens -= tokens;
   if (!v.jailed) o.g.T -= tokens;
   writePos(o.store, v.operator, acct, pos);
-  if (pos.shares === 0n) {
+  if (shares > 0n && pos.shares === 0n) {
     const key = sk('p', acct);
     writeList(o.store, key, readList(o.store, key).filter((x) => !bytesEqual(x, v.operator)));
+    if (self && !v.jailed) jail(o, v, height);
   }
-  // A validator without a self-bond leaves the set (Cosmos: below min self-delegation -> jailed).
-  if (self && pos.shares === 0n && !v.jailed) jail(o, v, height);
   save(o, v);
-  return tokens;
 }
 
 function jail(o: Ops, v: ValidatorRecord, height: number): void {
@@ -499,19 +508,7 @@ function burnShares(o: Ops, op: Uint8Array, acct: Uint8Array, shares: bigint, he
   const pos = settlePos(o, v, acct);
   const take = shares < pos.shares ? shares : pos.shares;
   const tokens = take === 0n ? 0n : valueOf(v, take);
-  const self = bytesEqual(v.operator, acct);
-  pos.shares -= take;
-  v.shares -= take;
-  if (self) v.selfShares -= take;
-  v.tokens -= tokens;
-  if (!v.jailed) o.g.T -= tokens;
-  writePos(o.store, v.operator, acct, pos);
-  if (take > 0n && pos.shares === 0n) {
-    const key = sk('p', acct);
-    writeList(o.store, key, readList(o.store, key).filter((x) => !bytesEqual(x, v.operator)));
-    if (self && !v.jailed) jail(o, v, height);
-  }
-  save(o, v);
+  takeShares(o, v, acct, pos, take, tokens, height);
   return tokens;
 }
 
